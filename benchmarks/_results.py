@@ -1,0 +1,23 @@
+"Shared by the benchmark scripts: write JSON results and replace this script's section of benchmarks/RESULTS.md."
+import json, platform, re, time
+from pathlib import Path
+import torch
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / 'RESULTS.md'
+
+def machine() -> str:
+    cpu = next((l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name')), platform.processor()) if Path('/proc/cpuinfo').exists() else platform.processor()
+    return f"{cpu}; torch {torch.__version__}; {torch.get_num_threads()} threads; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+
+def write_json(name: str, data: dict) -> Path:
+    p = HERE / 'results' / f'{name}.json'; p.parent.mkdir(exist_ok=True)
+    p.write_text(json.dumps(data, indent=1)); return p
+
+def update_section(name: str, markdown: str):
+    "Replace the block between <!-- name:start --> and <!-- name:end --> (appended when absent)."
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nEvery section is written by the script it names; nothing here is typed by hand.\n"
+    block = f"<!-- {name}:start -->\n{markdown.strip()}\n<!-- {name}:end -->"
+    pat = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S)
+    text = pat.sub(lambda m: block, text) if pat.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    RESULTS.write_text(text)

@@ -9,18 +9,24 @@ import argparse, json, math, time, warnings
 import numpy as np, torch
 from _results import HERE, machine, write_json, update_section
 from warp_lca.data import cifar10
-from warp_lca.lca import lca, DivergenceError
-from warp_lca.metrics import CIFAR10_NORM, all_metrics
+from warp_lca.lca import DivergenceError
+from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.pretrained import cifar10_dictionary
+from warp_lca.encode import dictionary_hash
+from warp_lca.evaluate import trace_dataset, cached, cache_key
+
+CACHE = HERE / 'results' / 'cache'
 
 PAPER = dict(l0=924.81, psnr=30.12, ssim=0.9398, mse=0.0129)  # paper Table 1, LCA, λ=0.15
 
-def run_lam(x, D, lam, iters, tau, bs=250):
-    mets = []
-    for b in range(0, len(x), bs):
-        r = lca(x[b:b+bs], D, lam, tau=tau, iters=iters, warn=False)
-        mets.append(all_metrics(x[b:b+bs], r.recon, r.a, lam, 'hard', CIFAR10_NORM))
-    return {k: torch.cat([m[k] for m in mets]) for k in mets[0]}
+def lca_trace(x, D, lam, iters, tau, n):
+    "Zero-init hard LCA traced over the test images (cached: benchmarks/warp_vs_lca.py reuses it)."
+    key = cache_key(kind='lca', dictionary=dictionary_hash(D), lam=lam, n=n, iters=iters, tau=tau, threshold='hard')
+    return cached(CACHE, key, lambda: trace_dataset(x, D, lam, iters=iters, tau=tau))
+
+def run_lam(x, D, lam, iters, tau, n):
+    tr = lca_trace(x, D, lam, iters, tau, n)
+    return {k: v[-1] for k, v in tr['trace'].items()}
 
 def main():
     ap = argparse.ArgumentParser()
@@ -38,10 +44,10 @@ def main():
     for lam in [float(v) for v in a.lams.split(',')]:
         if str(lam) in rows: continue
         t = time.time()
-        try: m = run_lam(x, D, lam, a.iters, a.tau); tau = a.tau; note = ''
+        try: m = run_lam(x, D, lam, a.iters, a.tau, a.n); tau = a.tau; note = ''
         except DivergenceError:
             tau = float(math.ceil(n2 / 2) + 1); note = f'diverged at tau={a.tau}; rerun at tau={tau}'
-            m = run_lam(x, D, lam, a.iters, tau)
+            m = run_lam(x, D, lam, a.iters, tau, a.n)
         rows[str(lam)] = dict(tau=tau, note=note, seconds=time.time() - t, **{f'{k}_mean': float(v.mean()) for k, v in m.items()},
                               **{f'{k}_median': float(v.median()) for k, v in m.items()})
         print(lam, rows[str(lam)], flush=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'cmd_encode', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'cmd_encode', 'cmd_train_predictor', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #9ffbe8c3
 def _common(p):
@@ -98,8 +98,42 @@ def _parser_demo(sub):
     p.add_argument('--n-tiles', type=int, default=None, help="number of 32×32 tiles (default: all)")
     p.set_defaults(func=lambda a: __import__('warp_lca.demo', fromlist=['run_demo']).run_demo(a.out, a.lam, a.iters, a.tau, n_tiles=a.n_tiles, device=a.device))
 
-# %% ../nbs/11_cli.ipynb #9b7551e2
-COMMANDS = [_parser_demo, _parser_train_dictionary, _parser_encode]
+# %% ../nbs/11_cli.ipynb #8d4162e6
+def _parser_train_predictor(sub):
+    p = _common(sub.add_parser('train-predictor', help="train the WARP-CNN state predictor on an encoding (paper §3, Tables 3-5)",
+                               description="Train on `warp-lca encode` output; checkpoints every epoch; re-running resumes. Launch with torchrun for data parallelism."))
+    p.add_argument('--encodings', required=True, help="encoding folder written by `warp-lca encode`")
+    p.add_argument('--lams', type=_lams, default=None, help="train on these λ of the encoding only (default: all)")
+    p.add_argument('--out', required=True, help="output folder (checkpoint.pt, history.json, predictor.safetensors)")
+    p.add_argument('--dictionary', default='cifar10', help="'cifar10' (shipped) or the dictionary .safetensors used for the encoding")
+    p.add_argument('--width', type=int, default=64, help="predictor width (paper: 512; <= 86 costs under 50 LCA iterations at 32x32)")
+    p.add_argument('--epochs', type=int, default=50, help="total epochs")
+    p.add_argument('--batch-size', type=int, default=64, help="batch size per process")
+    p.add_argument('--lr', type=float, default=1e-4, help="Adam learning rate (Table 5: 1e-4)")
+    p.add_argument('--val-frac', type=float, default=0.01, help="validation fraction (Table 5: 1%%)")
+    p.add_argument('--patience', type=int, default=10, help="early stopping patience in epochs")
+    p.add_argument('--loss', default='weighted', choices=['weighted', 'mse'], help="weighted MSE with Laplace scale (paper) or plain MSE")
+    p.add_argument('--seed', type=int, default=0, help="random seed")
+    p.add_argument('--max-minutes', type=float, default=None, help="stop with a checkpoint after this many minutes (resume later)")
+    p.add_argument('--warm-start-iters', type=int, default=0, help="each epoch, validate PSNR after N LCA iterations warm vs zero init")
+    p.set_defaults(func=cmd_train_predictor)
+
+def cmd_train_predictor(a):
+    "Run `train_predictor` on an `EncodedDataset` from parsed arguments."
+    from warp_lca.encode import EncodedDataset, read_manifest
+    from warp_lca.train_predictor import train_predictor
+    D = load_dictionary(a.dictionary)
+    cfg = read_manifest(a.encodings)
+    from warp_lca.encode import dictionary_hash
+    if cfg['dictionary'] != dictionary_hash(D): raise SystemExit(f"--dictionary does not match the one the encoding {a.encodings} was made with")
+    ds = EncodedDataset(a.encodings, lams=a.lams)
+    r = train_predictor(ds, D, a.out, width=a.width, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, val_frac=a.val_frac, patience=a.patience,
+                        loss=a.loss, seed=a.seed, max_minutes=a.max_minutes, device=a.device, warm_start_iters=a.warm_start_iters,
+                        lca_kwargs=dict(tau=cfg['tau'], threshold=cfg['threshold'], nonneg=cfg['nonneg']))
+    print(f"predictor: {r.path}  (stopped: {r.stopped}, best epoch {r.best_epoch})")
+
+# %% ../nbs/11_cli.ipynb #d0066661
+COMMANDS = [_parser_demo, _parser_train_dictionary, _parser_encode, _parser_train_predictor]
 
 def build_parser()->argparse.ArgumentParser:
     "The `warp-lca` argument parser."

@@ -12,9 +12,10 @@ from .data import photo_tiles, photos
 from .dictionary import ConvDictionary, atom_grid
 from .lca import lca
 from .metrics import CIFAR10_NORM
+from .evaluate import iters_to_reach
 
 # %% auto #0
-__all__ = ['load_models', 'activation_map', 'iters_to_reach', 'run_demo', 'summarize', 'print_table', 'write_report']
+__all__ = ['load_models', 'activation_map', 'run_demo', 'summarize', 'print_table', 'write_report']
 
 # %% ../nbs/15_demo.ipynb #7062f74c
 def load_models(device=None):
@@ -36,15 +37,6 @@ def activation_map(a:torch.Tensor)->torch.Tensor:
     return (a != 0).sum(1).float()
 
 # %% ../nbs/15_demo.ipynb #eebd498f
-def iters_to_reach(trace_psnr:torch.Tensor, # (T,) mean PSNR at the traced iterations
-                   trace_iters, # iteration numbers of the rows
-                   target:float # PSNR to reach
-                  ):
-    "First traced iteration at which the mean PSNR reaches `target`, or None."
-    hit = (trace_psnr >= target).nonzero()
-    return int(trace_iters[int(hit[0])]) if len(hit) else None
-
-# %% ../nbs/15_demo.ipynb #c7416c98
 def _run(name, x, D, lam, iters, trace_every, u0=None, tau=100.):
     bar = tqdm(total=iters, desc=name, leave=False)
     def cb(r): bar.update(r.n_iters - bar.n)
@@ -53,7 +45,7 @@ def _run(name, x, D, lam, iters, trace_every, u0=None, tau=100.):
     bar.close()
     return r, time.perf_counter() - t
 
-# %% ../nbs/15_demo.ipynb #d21f6b1e
+# %% ../nbs/15_demo.ipynb #3f4b805f
 def run_demo(out='warp_lca_demo_report.html', # HTML report path
              lam:float=0.15, # hard threshold λ (paper Table 1)
              iters:int=1000, # LCA iterations (paper: 1000)
@@ -80,7 +72,7 @@ def run_demo(out='warp_lca_demo_report.html', # HTML report path
     print(f"report: {Path(out).resolve()}")
     return rows
 
-# %% ../nbs/15_demo.ipynb #919d7e6a
+# %% ../nbs/15_demo.ipynb #c7416c98
 def summarize(runs:dict, iters:int)->dict:
     "Final metrics and the iterations/seconds each method needs to reach LCA@iters' mean PSNR."
     target = float(runs['LCA'][0].trace['psnr'][-1].mean())
@@ -100,7 +92,7 @@ def print_table(rows:dict):
         sec = '-' if r['secs_to_lca'] is None else f"{r['secs_to_lca']:.2f}"
         print(f"{n:<10} {r['psnr']:>8.2f} {r['ssim']:>7.4f} {r['l0']:>8.1f} {it:>12} {sec:>9}")
 
-# %% ../nbs/15_demo.ipynb #61ed21c1
+# %% ../nbs/15_demo.ipynb #d21f6b1e
 def write_report(out, x, big, runs, maps, rows, D, lam):
     "HTML report: convergence curves, reconstructions, accumulated activation maps, dictionary atoms."
     import plotly.graph_objects as go

@@ -14,7 +14,7 @@ from .metrics import Normalization, all_metrics, METRIC_NAMES
 from .dictionary import ConvDictionary, phase_kernel
 
 # %% auto #0
-__all__ = ['LCAResult', 'check_args', 'DivergenceError', 'drive', 'lca_step', 'lca', 'LCA']
+__all__ = ['LCAResult', 'check_args', 'DivergenceError', 'lca_hint', 'drive', 'lca_step', 'lca', 'LCA']
 
 # %% ../nbs/03_lca.ipynb #248155da
 @dataclass
@@ -39,7 +39,7 @@ def _as_lam(lam, x):
         _check_lam(lam); return lam.to(x).view(-1, 1, 1, 1)
     lam = float(lam); _check_lam(lam); return lam
 
-def check_args(x, dictionary, lam, tau, iters, u0=None):
+def check_args(x, dictionary, lam, tau, iters, u0=None, u0_name='u0'):
     "Validate a solver call; return λ in the form the solver uses."
     if not isinstance(dictionary, ConvDictionary): raise TypeError(f"dictionary must be a ConvDictionary, got {type(dictionary).__name__}")
     dictionary._check_input(x)
@@ -49,18 +49,21 @@ def check_args(x, dictionary, lam, tau, iters, u0=None):
     if not (isinstance(iters, int) and iters >= 0): raise ValueError(f"iters must be an int >= 0, got {iters!r}")
     shape = (x.shape[0], dictionary.n_atoms, *dictionary.code_size(x.shape[-2:]))
     if u0 is not None:
-        if not isinstance(u0, torch.Tensor) or tuple(u0.shape) != shape: raise ValueError(f"u0 must have shape {shape}, got {tuple(getattr(u0, 'shape', ()))}")
-        if u0.device != x.device: raise ValueError(f"u0 is on {u0.device} but x is on {x.device}")
-        if not bool(torch.isfinite(u0).all()): raise ValueError("u0 contains NaN or infinite values")
+        if not isinstance(u0, torch.Tensor) or tuple(u0.shape) != shape: raise ValueError(f"{u0_name} must have shape {shape}, got {tuple(getattr(u0, 'shape', ()))}")
+        if u0.device != x.device: raise ValueError(f"{u0_name} is on {u0.device} but x is on {x.device}")
+        if not bool(torch.isfinite(u0).all()): raise ValueError(f"{u0_name} contains NaN or infinite values")
     return _as_lam(lam, x), shape
 
 # %% ../nbs/03_lca.ipynb #10ca82bf
 class DivergenceError(FloatingPointError):
     "Raised when a solver's states become non-finite."
 
-def _diverged(k, tau):
-    return DivergenceError(f"solver states became non-finite at iteration {k}: the Euler step is unstable; "
-                           f"use a larger tau (now {tau}; stable above ‖Φ‖²/2 = dictionary.op_norm_sq()/2) or a larger lam")
+def lca_hint(tau):
+    "What to do when LCA diverges."
+    return f"the Euler step is unstable; use a larger tau (now {tau}; stable above ‖Φ‖²/2 = dictionary.op_norm_sq()/2) or a larger lam"
+
+def _diverged(k, hint):
+    return DivergenceError(f"solver states became non-finite at iteration {k}: {hint}")
 
 # %% ../nbs/03_lca.ipynb #b31f6267
 def drive(step:Callable, # step() -> (u, a, du): advances one iteration; du = change of u or None
@@ -69,36 +72,40 @@ def drive(step:Callable, # step() -> (u, a, du): advances one iteration; du = ch
           dictionary:ConvDictionary, # Φ
           lam, # λ (float or (B,1,1,1) tensor)
           iters:int, # number of iterations
-          trace_every:int=0, # record metrics every this many iterations (0: never)
+          trace_every=0, # record metrics every this many iterations (0: never), or a list of iteration numbers
           tol:float|None=None, # stop when max_i ‖Δu_i‖/‖u_i‖ < tol
           callback:Callable|None=None, # callback(result_so_far) at traced iterations; return True to stop
           norm:Normalization|None=None, # for PSNR/SSIM in pixel space
           pen='soft', # penalty of the reported energy
-          tau:float=1., # only for the divergence message
+          hint:str='', # what to do on divergence (in the error message)
           check_every:int=10 # how often to test for non-finite states / convergence
          )->LCAResult:
     "Run `step` up to `iters` times with tracing, convergence and divergence checks."
     u, a = state0
     size = x.shape[-2:]
+    at = set(trace_every) if isinstance(trace_every, (list, tuple, range)) else None
+    every = 0 if at is not None else int(trace_every)
+    traced = (lambda k: k in at or k == iters) if at is not None else (lambda k: bool(every) and (k % every == 0 or k == iters))
+    trace_every = bool(at) or bool(every)
     res = LCAResult(a, u, None, 0, {n: [] for n in METRIC_NAMES} if trace_every else {}, [])
     def record(k):
         recon = dictionary.decode(a, size)
-        for n, v in all_metrics(x, recon, a, lam if not torch.is_tensor(lam) else lam.flatten(), pen, norm).items(): res.trace[n].append(v.detach())
+        for n, v in all_metrics(x, recon, a, lam, pen, norm).items(): res.trace[n].append(v.detach())
         res.trace_iters.append(k)
         res.a, res.u, res.recon, res.n_iters = a, u, recon, k
         return callback is not None and bool(callback(res))
-    stop = bool(trace_every) and record(0)
+    stop = trace_every and record(0)
     k = 0
     while k < iters and not stop:
         u, a, du = step()
         k += 1
         if k % check_every == 0 or k == iters:
-            if not bool(torch.isfinite(u).all()): raise _diverged(k, tau)
+            if not bool(torch.isfinite(u).all()): raise _diverged(k, hint)
             if tol is not None and du is not None:
                 rel = du.flatten(1).norm(dim=1) / u.flatten(1).norm(dim=1).clamp_min(1e-12)
                 if float(rel.max()) < tol: stop = True
-        if trace_every and (k % trace_every == 0 or k == iters or stop): stop = record(k) or stop
-    if not bool(torch.isfinite(u).all()): raise _diverged(k, tau)
+        if trace_every and (traced(k) or stop): stop = record(k) or stop
+    if not bool(torch.isfinite(u).all()): raise _diverged(k, hint)
     res.trace = {n: torch.stack(v) for n, v in res.trace.items()} if trace_every else {}
     res.a, res.u, res.n_iters = a, u, k
     if res.recon is None or res.trace_iters[-1:] != [k]: res.recon = dictionary.decode(a, size)
@@ -139,7 +146,7 @@ def lca(x:torch.Tensor, # normalised images (B, C, H, W)
         threshold='hard', # threshold name (see `warp_lca.thresholds`) or callable T(u, lam, nonneg=)
         nonneg:bool=True, # non-negative activations
         u0:torch.Tensor|None=None, # initial states (warm start); zeros when None
-        trace_every:int=0, # record metrics every this many iterations (0: only the result)
+        trace_every=0, # record metrics every this many iterations (0: only the result), or a list of iterations
         tol:float|None=None, # early stop on relative state change
         callback:Callable|None=None, # called with the partial LCAResult at traced iterations; True stops
         norm:Normalization|None=None, # the normalisation of x, for PSNR/SSIM in [0, 1]
@@ -155,7 +162,7 @@ def lca(x:torch.Tensor, # normalised images (B, C, H, W)
     u = torch.zeros(shape, dtype=x.dtype, device=x.device) if u0 is None else u0.to(x.dtype)
     with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
         step, s0 = lca_step(x, dictionary, lam, tau, T, nonneg, u, grad=grad)
-        return drive(step, s0, x, dictionary, lam, iters, trace_every, tol, callback, norm, pen, tau)
+        return drive(step, s0, x, dictionary, lam, iters, trace_every, tol, callback, norm, pen, lca_hint(tau))
 
 # %% ../nbs/03_lca.ipynb #fbcb8e67
 class LCA(nn.Module):

@@ -8,7 +8,7 @@ from pathlib import Path
 from .dictionary import ConvDictionary
 
 # %% auto #0
-__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'asset', 'cifar10_dictionary']
+__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_COMMAND', 'COMMANDS', 'asset', 'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
 ASSETS = Path(__file__).resolve().parent / 'assets' if '__file__' in globals() else Path('../warp_lca/assets').resolve()
@@ -17,13 +17,25 @@ DICTIONARY_COMMAND = ("warp-lca train-dictionary --data cifar10-train --n-images
                       "--epochs 1 --batch-size 32 --init patches --seed 0 --out runs/cifar10_dictionary && "
                       "cp runs/cifar10_dictionary/dictionary.safetensors warp_lca/assets/cifar10_dictionary.safetensors")
 
+WARP_COMMAND = ("warp-lca encode --data cifar10-train --n-images 2000 --lams 0.15,0.2,0.85 --out runs/cifar10_enc && "
+                "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/cifar10_warp --width 64 --max-minutes 30 && "
+                "cp runs/cifar10_warp/predictor.safetensors warp_lca/assets/cifar10_warp.safetensors")
+
+COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp.safetensors': WARP_COMMAND}
+
 def asset(name:str)->Path:
     "Path of a shipped artefact, with the command that re-creates it when it is missing."
     p = ASSETS / name
-    if not p.exists(): raise FileNotFoundError(f"{p} is missing; re-create it with: {DICTIONARY_COMMAND}")
+    if not p.exists(): raise FileNotFoundError(f"{p} is missing; re-create it with: {COMMANDS.get(name, '(unknown artefact)')}")
     return p
 
 # %% ../nbs/10_pretrained.ipynb #8875dfa9
 def cifar10_dictionary(device=None)->ConvDictionary:
     "The shipped CIFAR-10 dictionary: 100 atoms, 3×9×9, stride 2 (paper Table 2), learned with soft-threshold LCA."
     return ConvDictionary.load(asset('cifar10_dictionary.safetensors'), device=device)
+
+# %% ../nbs/10_pretrained.ipynb #7d052aaf
+def cifar10_warp(device=None, **overrides):
+    "The shipped WARP-LCA model (dictionary + predictor + scaler) for CIFAR-10-like images."
+    from warp_lca.warp import WarpLCA
+    return WarpLCA.load(asset('cifar10_warp.safetensors'), dictionary=cifar10_dictionary(device), device=device, **overrides)

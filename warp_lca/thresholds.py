@@ -80,7 +80,7 @@ def half(u:torch.Tensor, # membrane potentials
     _check_lam(lam)
     mu2 = 2 * _half_mu(lam)
     def f(m):
-        mm = m.clamp_min(max(float(lam), 1e-12))
+        mm = torch.maximum(m, torch.as_tensor(lam, dtype=m.dtype, device=m.device).clamp_min(1e-12))
         phi = torch.arccos((mu2 / 8 * (mm / 3) ** -1.5).clamp(-1, 1))
         return torch.where(m > lam, 2/3 * mm * (1 + torch.cos(2*math.pi/3 - 2/3*phi)), torch.zeros_like(m))
     return _signed(f, u, nonneg)

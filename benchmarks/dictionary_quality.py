@@ -34,7 +34,7 @@ def main():
     ap.add_argument('--tau', type=float, default=100.)
     ap.add_argument('--lams', default='0.1,0.15,0.2,0.3,0.5,0.85')
     a = ap.parse_args()
-    torch.set_num_threads(2)
+    # threads: torch default (all cores) unless OMP_NUM_THREADS says otherwise
     D = cifar10_dictionary(); n2 = D.op_norm_sq()
     imgs, _ = cifar10('test', n=a.n); x = CIFAR10_NORM(imgs)
     jpath = HERE / 'results' / 'dictionary_quality.json'

@@ -33,7 +33,7 @@ def main():
     ap.add_argument('--tau', type=float, default=100.); ap.add_argument('--lams', default='0.15,0.2,0.85')
     ap.add_argument('--ablation', default=None, help='a predictor trained with plain MSE, compared at λ=0.15')
     a = ap.parse_args()
-    torch.set_num_threads(2)
+    # threads: torch default (all cores) unless OMP_NUM_THREADS says otherwise
     D, W = cifar10_dictionary(), cifar10_warp()
     x = CIFAR10_NORM(cifar10('test', n=a.n)[0])
     # untraced timing on a subset: seconds per LCA iteration over the whole set, and the predictor's cost

@@ -11,11 +11,11 @@ from tqdm.auto import tqdm
 from .data import photo_tiles, photos
 from .dictionary import ConvDictionary, atom_grid
 from .lca import lca
-from .metrics import CIFAR10_NORM
+from .metrics import CIFAR10_NORM, activation_map
 from .evaluate import iters_to_reach
 
 # %% auto #0
-__all__ = ['load_models', 'activation_map', 'run_demo', 'summarize', 'print_table', 'write_report']
+__all__ = ['load_models', 'run_demo', 'summarize', 'print_table', 'write_report']
 
 # %% ../nbs/15_demo.ipynb #7062f74c
 def load_models(device=None):
@@ -32,11 +32,6 @@ def load_models(device=None):
     return D, W
 
 # %% ../nbs/15_demo.ipynb #b7c493b3
-def activation_map(a:torch.Tensor)->torch.Tensor:
-    "Accumulated activation map (paper Fig. 5): number of non-zero coefficients over the atoms at each position, (B, h, w)."
-    return (a != 0).sum(1).float()
-
-# %% ../nbs/15_demo.ipynb #eebd498f
 def _run(name, x, D, lam, iters, trace_every, u0=None, tau=100.):
     bar = tqdm(total=iters, desc=name, leave=False)
     def cb(r): bar.update(r.n_iters - bar.n)
@@ -45,7 +40,7 @@ def _run(name, x, D, lam, iters, trace_every, u0=None, tau=100.):
     bar.close()
     return r, time.perf_counter() - t
 
-# %% ../nbs/15_demo.ipynb #3f4b805f
+# %% ../nbs/15_demo.ipynb #976d5894
 def run_demo(out='warp_lca_demo_report.html', # HTML report path
              lam:float=0.15, # hard threshold λ (paper Table 1)
              iters:int=1000, # LCA iterations (paper: 1000)
@@ -72,7 +67,7 @@ def run_demo(out='warp_lca_demo_report.html', # HTML report path
     print(f"report: {Path(out).resolve()}")
     return rows
 
-# %% ../nbs/15_demo.ipynb #c7416c98
+# %% ../nbs/15_demo.ipynb #eebd498f
 def summarize(runs:dict, iters:int)->dict:
     "Final metrics and the iterations/seconds each method needs to reach LCA@iters' mean PSNR."
     target = float(runs['LCA'][0].trace['psnr'][-1].mean())
@@ -92,7 +87,7 @@ def print_table(rows:dict):
         sec = '-' if r['secs_to_lca'] is None else f"{r['secs_to_lca']:.2f}"
         print(f"{n:<10} {r['psnr']:>8.2f} {r['ssim']:>7.4f} {r['l0']:>8.1f} {it:>12} {sec:>9}")
 
-# %% ../nbs/15_demo.ipynb #d21f6b1e
+# %% ../nbs/15_demo.ipynb #3f4b805f
 def write_report(out, x, big, runs, maps, rows, D, lam):
     "HTML report: convergence curves, reconstructions, accumulated activation maps, dictionary atoms."
     import plotly.graph_objects as go
@@ -112,7 +107,7 @@ def write_report(out, x, big, runs, maps, rows, D, lam):
         for i, name in enumerate(runs): f.add_trace(go.Image(z=img(runs[name][0].recon[j]) * 255), row=i + 2, col=j + 1)
     f.update_xaxes(visible=False); f.update_yaxes(visible=False); f.update_layout(title='Reconstructions', height=130 * len(cols))
     figs.append(f)
-    am = {k: activation_map(r.a)[0].cpu() for k, r in maps.items()}; vmax = max(float(m.max()) for m in am.values())
+    am = {k: activation_map(r.a)[0].float().cpu() for k, r in maps.items()}; vmax = max(float(m.max()) for m in am.values())
     f = make_subplots(rows=1, cols=1 + 2 * len(am), subplot_titles=['photo'] + [f'{k} activation map (L0 {int((r.a != 0).sum())})' for k, r in maps.items()] + [f'{k} reconstruction' for k in maps])
     f.add_trace(go.Image(z=img(big[0]) * 255), row=1, col=1)
     for i, (k, m) in enumerate(am.items()):

@@ -12,9 +12,9 @@ import torch.nn.functional as F
 from safetensors.torch import save_file, load_file, safe_open
 
 # %% auto #0
-__all__ = ['phase_kernel', 'ConvDictionary', 'code_size', 'to_phase', 'from_phase', 'phase_mask', 'encode_phase', 'decode_phase',
-           'encode', 'decode', 'normalize_', 'random', 'from_patches', 'op_norm_sq', 'atomic_save_file', 'save', 'load',
-           'atom_grid']
+__all__ = ['phase_kernel', 'ConvDictionary', 'code_size', 'to_phase', 'from_phase', 'phase_mask', 'encode_phase',
+           'adjoint_kernel', 'decode_phase', 'encode', 'decode', 'normalize_', 'random', 'from_patches', 'op_norm_sq',
+           'atomic_save_file', 'save', 'load', 'atom_grid']
 
 # %% ../nbs/02_dictionary.ipynb #f89f16a0
 def _check_odd(k):
@@ -89,10 +89,13 @@ def encode_phase(self:ConvDictionary, p:torch.Tensor, wq:torch.Tensor|None=None)
     b, a = _pads(self)
     return F.conv2d(p, wq, padding=b) if a == b else F.conv2d(F.pad(p, (b, a, b, a)), wq)
 
-def decode_phase(self:ConvDictionary, a:torch.Tensor, wq:torch.Tensor|None=None)->torch.Tensor:
-    "Φ applied to codes `a`, in the phase domain (exact adjoint of `encode_phase`)."
-    wq = phase_kernel(self.weight, self.stride).to(a.dtype) if wq is None else wq
-    wp = wq.transpose(0, 1).flip(-1, -2)
+def adjoint_kernel(wq:torch.Tensor)->torch.Tensor:
+    "The kernel of the adjoint convolution: transposed channels, flipped taps."
+    return wq.transpose(0, 1).flip(-1, -2)
+
+def decode_phase(self:ConvDictionary, a:torch.Tensor, wq:torch.Tensor|None=None, wp:torch.Tensor|None=None)->torch.Tensor:
+    "Φ applied to codes `a`, in the phase domain (exact adjoint of `encode_phase`); `wp=adjoint_kernel(wq)` in hot loops."
+    if wp is None: wp = adjoint_kernel(phase_kernel(self.weight, self.stride).to(a.dtype) if wq is None else wq)
     b, aa = _pads(self)
     return F.conv2d(a, wp, padding=b) if aa == b else F.conv2d(F.pad(a, (aa, b, aa, b)), wp)
 
@@ -200,18 +203,24 @@ ConvDictionary.save, ConvDictionary.load = save, load
 # %% ../nbs/02_dictionary.ipynb #9f6a31c1
 def atom_grid(weight:torch.Tensor, # atoms (M, C, k, k)
               ncols:int|None=None, # atoms per row (default: about square)
-              pad:int=1 # pixels between atoms
+              pad:int=1, # white pixels between atoms
+              contrast:str='minmax', # 'minmax': each atom stretched to [0, 1]; 'centered': zero at grey, ±max|w| at 0/1
+              border:bool=False # also pad around the outside
              ):
-    "Atoms tiled into a (rows*(k+pad), cols*(k+pad), 3) float array in [0, 1], each atom contrast-stretched."
+    "Atoms tiled into a float (H, W, 3) array in [0, 1], each with its own contrast."
     import numpy as np
     w = weight.detach().float().cpu()
     M, C, k, _ = w.shape
     if C == 1: w = w.expand(M, 3, k, k)
-    lo, hi = w.flatten(1).min(1)[0].view(-1, 1, 1, 1), w.flatten(1).max(1)[0].view(-1, 1, 1, 1)
-    w = ((w - lo) / (hi - lo).clamp_min(1e-12))[:, :3]
-    ncols = ncols or math.ceil(math.sqrt(M)); nrows = math.ceil(M / ncols)
-    grid = torch.ones(3, nrows * (k + pad) - pad, ncols * (k + pad) - pad)
+    w = w[:, :3]
+    if contrast == 'minmax':
+        lo, hi = w.flatten(1).min(1)[0].view(-1, 1, 1, 1), w.flatten(1).max(1)[0].view(-1, 1, 1, 1)
+        w = (w - lo) / (hi - lo).clamp_min(1e-12)
+    elif contrast == 'centered': w = 0.5 + 0.5 * w / w.flatten(1).abs().amax(1).clamp_min(1e-12).view(-1, 1, 1, 1)
+    else: raise ValueError(f"contrast must be 'minmax' or 'centered', got {contrast!r}")
+    ncols = ncols or math.ceil(math.sqrt(M)); nrows = math.ceil(M / ncols); b = pad if border else 0
+    grid = torch.ones(3, nrows * (k + pad) - pad + 2 * b, ncols * (k + pad) - pad + 2 * b)
     for i in range(M):
         r, c = divmod(i, ncols)
-        grid[:, r*(k+pad):r*(k+pad)+k, c*(k+pad):c*(k+pad)+k] = w[i]
+        grid[:, b + r*(k+pad):b + r*(k+pad)+k, b + c*(k+pad):b + c*(k+pad)+k] = w[i]
     return grid.permute(1, 2, 0).numpy()

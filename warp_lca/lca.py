@@ -11,10 +11,10 @@ import torch
 import torch.nn as nn
 from .thresholds import get_threshold, PENALTIES, _check_lam
 from .metrics import Normalization, all_metrics, METRIC_NAMES
-from .dictionary import ConvDictionary, phase_kernel
+from .dictionary import ConvDictionary, phase_kernel, adjoint_kernel
 
 # %% auto #0
-__all__ = ['LCAResult', 'check_args', 'DivergenceError', 'lca_hint', 'drive', 'lca_step', 'lca', 'LCA']
+__all__ = ['LCAResult', 'check_args', 'DivergenceError', 'lca_hint', 'drive', 'PhaseOps', 'lca_step', 'lca', 'LCA']
 
 # %% ../nbs/03_lca.ipynb #248155da
 @dataclass
@@ -107,7 +107,7 @@ def drive(step:Callable, # step() -> (u, a, du): advances one iteration; du = ch
         if trace_every and (traced(k) or stop): stop = record(k) or stop
     if not bool(torch.isfinite(u).all()): raise _diverged(k, hint)
     res.trace = {n: torch.stack(v) for n, v in res.trace.items()} if trace_every else {}
-    res.a, res.u, res.n_iters = a, u, k
+    res.a, res.u, res.n_iters = a.contiguous(), u.contiguous(), k  # solvers may work channels-last; hand back plain layout
     if res.recon is None or res.trace_iters[-1:] != [k]: res.recon = dictionary.decode(a, size)
     return res
 
@@ -119,18 +119,42 @@ def _stability_warning(dictionary, tau):
                       f"use tau >= {math.ceil(n2/2)}", RuntimeWarning, stacklevel=3)
 
 # %% ../nbs/03_lca.ipynb #c75d6d34
-def lca_step(x, dictionary, lam, tau, T, nonneg, u, grad=False):
+class PhaseOps:
+    "Φ-operations for fixed images `x`, all in the phase domain (channels-last): what every solver's step needs."
+    def __init__(self, x:torch.Tensor, dictionary:ConvDictionary):
+        cl = dict(memory_format=torch.channels_last)
+        self.dictionary, self.size = dictionary, x.shape[-2:]
+        wq = phase_kernel(dictionary.weight, dictionary.stride).to(x.dtype)
+        self.wq, self.wp = wq.contiguous(**cl), adjoint_kernel(wq).contiguous(**cl)
+        self.xp = dictionary.to_phase(x).contiguous(**cl)
+        self.mask = dictionary.phase_mask(self.size, x.device, x.dtype)
+
+    def correlate(self)->torch.Tensor:
+        "Φᵀx."
+        return self.dictionary.encode_phase(self.xp, self.wq)
+
+    def decode(self, a:torch.Tensor)->torch.Tensor:
+        "Φa (in phase layout, zero outside the image)."
+        r = self.dictionary.decode_phase(a, wp=self.wp)
+        return r if self.mask is None else r * self.mask
+
+    def back(self, a:torch.Tensor)->torch.Tensor:
+        "Φᵀ(x − Φa), the negative gradient of ½‖x − Φa‖²."
+        r = self.xp - self.dictionary.decode_phase(a, wp=self.wp)
+        return self.dictionary.encode_phase(r if self.mask is None else r * self.mask, self.wq)
+
+def lca_step(x, dictionary, lam, tau, T, nonneg, u, grad=False, want_du=False):
     "Make an LCA `step()` closure (and the initial (u, a)) for `drive`."
-    wq = phase_kernel(dictionary.weight, dictionary.stride).to(x.dtype)
-    xp = dictionary.to_phase(x); mask = dictionary.phase_mask(x.shape[-2:], x.device, x.dtype)
-    st = dict(u=u if grad else u.clone(), a=T(u, lam, nonneg=nonneg))
+    ops = PhaseOps(x, dictionary)
+    u = u.contiguous(memory_format=torch.channels_last) if grad else u.clone(memory_format=torch.channels_last)
+    st = dict(u=u, a=T(u, lam, nonneg=nonneg))
     def step():
         u, a = st['u'], st['a']
-        r = xp - dictionary.decode_phase(a, wq)
-        if mask is not None: r = r * mask
-        g = dictionary.encode_phase(r, wq)
-        if grad: du = (g + a - u) / tau; u = u + du
-        else: du = g.add_(a).sub_(u).div_(tau); u.add_(du)
+        g = ops.back(a).add_(a)  # u + (g - u)/τ below is the Euler step of τ du/dt = Φᵀ(x - Φa) - u + a
+        du = (g - u).div_(tau) if want_du else None
+        if grad: u = torch.lerp(u, g, 1 / tau)
+        elif du is not None: u.add_(du)
+        else: u.lerp_(g, 1 / tau)
         a = T(u, lam, nonneg=nonneg)
         st.update(u=u, a=a)
         return u, a, du
@@ -161,7 +185,7 @@ def lca(x:torch.Tensor, # normalised images (B, C, H, W)
     if warn: _stability_warning(dictionary, tau)
     u = torch.zeros(shape, dtype=x.dtype, device=x.device) if u0 is None else u0.to(x.dtype)
     with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
-        step, s0 = lca_step(x, dictionary, lam, tau, T, nonneg, u, grad=grad)
+        step, s0 = lca_step(x, dictionary, lam, tau, T, nonneg, u, grad=grad, want_du=tol is not None)
         return drive(step, s0, x, dictionary, lam, iters, trace_every, tol, callback, norm, pen, lca_hint(tau))
 
 # %% ../nbs/03_lca.ipynb #fbcb8e67

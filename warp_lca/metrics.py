@@ -10,7 +10,8 @@ import torch.nn.functional as F
 from typing import Sequence
 
 # %% auto #0
-__all__ = ['CIFAR10_NORM', 'METRIC_NAMES', 'Normalization', 'mse', 'l0', 'l1', 'energy', 'psnr', 'ssim', 'all_metrics']
+__all__ = ['CIFAR10_NORM', 'METRIC_NAMES', 'Normalization', 'mse', 'l0', 'l1', 'activation_map', 'energy', 'psnr', 'ssim',
+           'all_metrics']
 
 # %% ../nbs/01_metrics.ipynb #5a9e0c90
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ def l0(a:torch.Tensor)->torch.Tensor:
 def l1(a:torch.Tensor)->torch.Tensor:
     "Sum of absolute coefficients per image."
     return _per_image(a).abs().sum(1)
+
+def activation_map(a:torch.Tensor)->torch.Tensor:
+    "Accumulated activation map (paper Fig. 5): non-zero coefficients over the atoms at each position, (..., h, w)."
+    return (a != 0).sum(-3)
 
 # %% ../nbs/01_metrics.ipynb #beece20b
 def energy(x:torch.Tensor, # images (normalised space)

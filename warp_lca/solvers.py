@@ -13,7 +13,7 @@ from .dictionary import ConvDictionary, phase_kernel
 from .lca import LCAResult, check_args, drive, DivergenceError
 
 # %% auto #0
-__all__ = ['prox_level', 'proximal', 'PhaseOps', 'ista', 'fista', 'iht', 'closed_form', 'closed_form_state']
+__all__ = ['prox_level', 'proximal', 'ista', 'fista', 'iht', 'closed_form', 'closed_form_state']
 
 # %% ../nbs/12_solvers.ipynb #c2274cad
 def prox_level(name:str, # threshold name: 'soft', 'hard', 'half' or 'cel0' (anything else: the ℓ1 rule)
@@ -38,26 +38,7 @@ def proximal(threshold, # threshold name or callable T(u, lam, nonneg=)
     return lambda v, lam, nonneg=True: T(v, prox_level(name, step, lam), nonneg=nonneg)
 
 # %% ../nbs/12_solvers.ipynb #a6419202
-class PhaseOps:
-    "Φ-operations for fixed images `x`, all in the phase domain (see `warp_lca.dictionary`)."
-    def __init__(self, x:torch.Tensor, dictionary:ConvDictionary):
-        self.dictionary, self.size = dictionary, x.shape[-2:]
-        self.wq = phase_kernel(dictionary.weight, dictionary.stride).to(x.dtype)
-        self.xp = dictionary.to_phase(x)
-        self.mask = dictionary.phase_mask(self.size, x.device, x.dtype)
-
-    def correlate(self)->torch.Tensor:
-        "Φᵀx."
-        return self.dictionary.encode_phase(self.xp, self.wq)
-
-    def decode(self, a:torch.Tensor)->torch.Tensor:
-        "Φa (in phase layout, zero outside the image)."
-        r = self.dictionary.decode_phase(a, self.wq)
-        return r if self.mask is None else r * self.mask
-
-    def back(self, a:torch.Tensor)->torch.Tensor:
-        "Φᵀ(x − Φa), the negative gradient of ½‖x − Φa‖²."
-        return self.dictionary.encode_phase(self.xp - self.decode(a), self.wq)
+from .lca import PhaseOps  # shared with LCA: one set of Φ-operations for every solver
 
 # %% ../nbs/12_solvers.ipynb #c99dcbc0
 def _check_like(x, dictionary, lam, iters, t, name):

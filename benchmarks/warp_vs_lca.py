@@ -15,6 +15,7 @@ from warp_lca.evaluate import trace_dataset, time_solver, cached, cache_key, sum
 from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.pretrained import cifar10_dictionary, cifar10_warp
 from warp_lca.predictor import flops, lca_iteration_flops
+from warp_lca.reproduction import predictor_id
 
 CACHE = HERE / 'results' / 'cache'
 PAPER = {0.15: dict(lca=dict(mse=0.0129, l0=924.81, l1=422.34, psnr=30.12, ssim=0.9398), warp=dict(mse=0.0108, l0=864.62, l1=466.86, psnr=30.92, ssim=0.9467))}
@@ -23,7 +24,7 @@ def traces(x, D, W, lam, iters, tau, n, tag='warp'):
     h = dictionary_hash(D)
     ref = cached(CACHE, cache_key(kind='lca', dictionary=h, lam=lam, n=n, iters=iters, tau=tau, threshold='hard'),
                  lambda: trace_dataset(x, D, lam, iters=iters, tau=tau, desc=f'LCA λ={lam}'))
-    wkey = cache_key(kind=tag, dictionary=h, predictor=W.meta.get('sha', str(W.predictor.config())), lam=lam, n=n, iters=iters, tau=tau)
+    wkey = cache_key(kind=tag, dictionary=h, predictor=predictor_id(W), lam=lam, n=n, iters=iters, tau=tau)
     warm = cached(CACHE, wkey, lambda: trace_dataset(x, D, lam, iters=iters, tau=tau, warm=W.predict_states, desc=f'WARP λ={lam}'))
     return ref, warm
 

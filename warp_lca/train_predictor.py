@@ -223,7 +223,9 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
                     warm_start_iters:int=0, # if > 0: each epoch, PSNR after this many LCA iterations, warm vs zero init
                     warm_start_n:int=64, # validation items for that check
                     lca_kwargs:dict|None=None, # tau, threshold, nonneg of the LCA the predictor serves (stored in the file)
-                    norm:Normalization|None=CIFAR10_NORM # normalisation of the images, for PSNR
+                    norm:Normalization|None=CIFAR10_NORM, # normalisation of the images, for PSNR
+                    model:nn.Module|None=None, # train this model instead of a new WarpCNN (any `model(x, lam)` warm starter)
+                    save_fn:Callable=save_predictor # writes the final file: save_fn(path, model, scaler, dictionary, **meta)
                    )->TrainResult:
     "Train a WARP-CNN predictor on LCA states; resumable, early-stopping, data-parallel under torchrun."
     n = _check_dataset(dataset, dictionary)
@@ -247,6 +249,7 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
         val_idx, train_idx = perm[:n_val].tolist(), perm[n_val:]
         per = len(train_idx) // world
         if per < 1: raise ValueError(f"dataset: {len(train_idx)} training items cannot be shared by {world} processes")
+        if model is not None: width = f"{type(model).__name__}:{json.dumps(model.config(), sort_keys=True) if hasattr(model, 'config') else ''}"
         config = dict(width=width, n_atoms=dictionary.n_atoms, in_channels=dictionary.in_channels, stride=dictionary.stride,
                       dropout=float(dropout), loss=loss_name, n_items=n, val_frac=float(val_frac), seed=seed, lr=lr, batch_size=batch_size)
         ck = torch.load(ckpt_path, map_location='cpu', weights_only=True) if resume and ckpt_path.exists() else None
@@ -255,7 +258,7 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
             if bad: raise ValueError(f"out_dir holds a checkpoint of a different run (checkpoint vs now: {bad}); use another out_dir or resume=False")
         # model, optimizer, scaler
         torch.manual_seed(seed)
-        model = WarpCNN(width, dictionary.n_atoms, dictionary.in_channels, dictionary.stride, dropout).to(dev)
+        model = (model if model is not None else WarpCNN(width, dictionary.n_atoms, dictionary.in_channels, dictionary.stride, dropout)).to(dev)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         if ck is not None:
             model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
@@ -269,6 +272,7 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
             st = dict(epoch=0, step=0, history=[], best_val=math.inf, best_epoch=0, bad_epochs=0, lambdas=[])
             best_state = None
         scaler = scaler.to(dev)
+        if hasattr(model, 'set_scaler'): model.set_scaler(scaler)  # starters that keep their scaler inside
         net = nn.parallel.DistributedDataParallel(model, device_ids=[dev.index] if dev.type == 'cuda' else None) if world > 1 else model
         lams = set(st['lambdas'])
         autocast = (lambda: torch.autocast('cuda', dtype=torch.bfloat16)) if amp and dev.type == 'cuda' else nullcontext
@@ -346,7 +350,7 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
         model.eval()
         path = out_dir / 'predictor.safetensors'
         if rank == 0:
-            save_predictor(path, model, scaler, dictionary, lambdas=sorted(lams), lca=lca_kwargs, best_epoch=st['best_epoch'],
+            save_fn(path, model, scaler, dictionary, lambdas=sorted(lams), lca=lca_kwargs, best_epoch=st['best_epoch'],
                            best_val=None if math.isinf(st['best_val']) else st['best_val'], epochs=st['epoch'], loss=loss_name,
                            loss_kwargs=loss_kwargs, scaler_q=list(scaler_q), norm=None if norm is None else dict(mean=list(norm.mean), std=list(norm.std)))
         _barrier(world)

@@ -224,6 +224,7 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
                     warm_start_n:int=64, # validation items for that check
                     lca_kwargs:dict|None=None, # tau, threshold, nonneg of the LCA the predictor serves (stored in the file)
                     norm:Normalization|None=CIFAR10_NORM, # normalisation of the images, for PSNR
+                    prior_init:bool=True, # start a new WarpCNN predicting each atom's mean scaled state (`WarpCNN.init_output`)
                     model:nn.Module|None=None, # train this model instead of a new WarpCNN (any `model(x, lam)` warm starter)
                     save_fn:Callable=save_predictor # writes the final file: save_fn(path, model, scaler, dictionary, **meta)
                    )->TrainResult:
@@ -268,7 +269,9 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
             if st['step'] and ck.get('world_size') != world: st['step'] = 0  # shards differ: redo the partial epoch
         else:
             sidx = train_idx[torch.randperm(len(train_idx), generator=torch.Generator().manual_seed(seed + 1))[:scaler_samples]]
-            scaler = StateScaler.fit(_stack_u(dataset, sidx.tolist()), q=scaler_q, per_atom=scaler_per_atom, seed=seed)
+            us = _stack_u(dataset, sidx.tolist())
+            scaler = StateScaler.fit(us, q=scaler_q, per_atom=scaler_per_atom, seed=seed)
+            if prior_init and hasattr(model, 'init_output'): model.init_output(scaler(us).mean((0, 2, 3)))
             st = dict(epoch=0, step=0, history=[], best_val=math.inf, best_epoch=0, bad_epochs=0, lambdas=[])
             best_state = None
         scaler = scaler.to(dev)

@@ -17,8 +17,9 @@ DICTIONARY_COMMAND = ("warp-lca train-dictionary --data cifar10-train --n-images
                       "--epochs 1 --batch-size 32 --init patches --seed 0 --out runs/cifar10_dictionary && "
                       "cp runs/cifar10_dictionary/dictionary.safetensors warp_lca/assets/cifar10_dictionary.safetensors")
 
-WARP_COMMAND = ("warp-lca encode --data cifar10-train --n-images 2000 --lams 0.15,0.2,0.85 --out runs/cifar10_enc && "
-                "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/cifar10_warp --width 64 --max-minutes 30 && "
+WARP_COMMAND = ("warp-lca encode --data cifar10-train --n-images 1536 --lams 0.15,0.2,0.85 --out runs/cifar10_enc && "
+                "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/cifar10_warp --loss mse --width 64 --lr 1e-3 "
+                "--batch-size 32 --epochs 6 --warm-start-iters 100 --threads 1 && "
                 "cp runs/cifar10_warp/predictor.safetensors warp_lca/assets/cifar10_warp.safetensors")
 
 COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp.safetensors': WARP_COMMAND}

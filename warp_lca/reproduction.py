@@ -162,7 +162,7 @@ def traces(x:torch.Tensor, # normalised images
     out = {'LCA': get(cache_key(kind='lca', threshold='hard', **base),
                       lambda: trace_dataset(x, D, lam, iters=iters, tau=tau, batch_size=batch_size, progress=progress, desc=f'LCA λ={lam}'))}
     if warp is not None:
-        out['WARP-LCA'] = get(cache_key(kind='warp-repro', predictor=predictor_id(warp), **base),
+        out['WARP-LCA'] = get(cache_key(kind='warp', predictor=predictor_id(warp), **base),
                               lambda: trace_dataset(x, D, lam, iters=iters, tau=tau, warm=warp.predict_states, batch_size=batch_size,
                                                     progress=progress, desc=f'WARP λ={lam}'))
     return out

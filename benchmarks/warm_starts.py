@@ -153,6 +153,12 @@ def conclusion(data):
         for solver, z in zero.items():
             better = [NAMES[r['starter']] for r in rs if r['solver'] == solver and r['starter'] != 'zero' and r['psnr0'] > z['psnr0']]
             s += f" Under {solver.upper()}, starting above zero init at iteration 0: {', '.join(better) if better else 'none'}."
+        lca = [r for r in rs if r['solver'] == 'lca']
+        if lca:
+            e = min(lca, key=lambda r: r['energy']); d = max(lca, key=lambda r: r['l0'])
+            s += (f" PSNR alone rewards denser codes: under LCA the lowest final energy (the ℓ0 objective LCA minimises) is from "
+                  f"{NAMES[e['starter']]} ({e['energy']:.1f}, L0 {e['l0']:.0f}, {e['psnr']:.2f} dB), the densest from {NAMES[d['starter']]} "
+                  f"(L0 {d['l0']:.0f}, {d['psnr']:.2f} dB); zero init ends at {zero['lca']['energy']:.1f}, L0 {zero['lca']['l0']:.0f}." if 'lca' in zero else "")
         L.append(s)
     return L
 

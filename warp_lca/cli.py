@@ -9,7 +9,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'cmd_encode', 'cmd_train_predictor', 'build_parser', 'main']
+__all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'cmd_encode', 'cmd_train_predictor', 'build_parser', 'run',
+           'main']
 
 # %% ../nbs/11_cli.ipynb #9ffbe8c3
 def _common(p):
@@ -142,8 +143,13 @@ def build_parser()->argparse.ArgumentParser:
     for c in COMMANDS: c(sub)
     return p
 
-def main(argv=None):
-    "Entry point of the `warp-lca` console script."
+def run(argv=None):
+    "Parse `argv` and run the command; returns what the command returns (the demo: its summary dict)."
     a = build_parser().parse_args(argv)
     if getattr(a, 'threads', None): torch.set_num_threads(a.threads)
     return a.func(a)
+
+def main(argv=None)->int:
+    "Entry point of the `warp-lca` console script: exit status 0 once the command has finished."
+    run(argv)
+    return 0

@@ -54,9 +54,37 @@ async function main() {
     // Run ▸ Run All Cells; once more if no cell has started after 20 s (a click lost while the app was still settling).
     const started = () => page.waitForFunction(() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
       .some(p => /^\[(\*|\d+)\]:$/.test(p.textContent.trim())), null, { timeout: 20000, polling: 250 }).then(() => true, () => false);
+    // A JupyterLab dialog that pops up while the app settles (seen once in CI) intercepts every click: log its text and close
+    // it (a kernel choice is accepted, anything else dismissed) before clicking the menu.
+    const dismissDialogs = async () => {
+      for (let i = 0; i < 5; i++) {
+        const d = page.locator('.jp-Dialog');
+        if (!(await d.count()) || !(await d.first().isVisible())) return;
+        const text = (await d.first().innerText()).replace(/\s+/g, ' ').slice(0, 300);
+        out.dialogs = (out.dialogs || []).concat([text]); log(`dialog closed: ${text}`);
+        const accept = d.first().locator('.jp-Dialog-button.jp-mod-accept');
+        if (/kernel/i.test(text) && await accept.count()) {
+          // the kernel was lost (seen: "Kernel is dead" while the app settles): choose Python 3 again, wait until it is idle
+          const sel = d.first().locator('select');
+          if (await sel.count()) {
+            const v = await sel.first().evaluate(s => { const o = [...s.options].find(o => /^Python 3/.test(o.textContent.trim())); return o ? o.value : null; });
+            if (v) await sel.first().selectOption(v);
+          }
+          await accept.first().click();
+          await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60000 }).catch(() => {});
+        } else await page.keyboard.press('Escape');
+        await page.waitForTimeout(500);
+      }
+    };
     for (let attempt = 1; ; attempt++) {
-      await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
-      await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
+      for (let k = 1; ; k++) {  // a dialog may also open between the check and the click
+        await dismissDialogs();
+        try {
+          await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click({ timeout: 10000 });
+          await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click({ timeout: 10000 });
+          break;
+        } catch (e) { if (k === 3) throw e; log(`menu click failed (${k}), retrying`); await page.keyboard.press('Escape'); }
+      }
       log(`run all cells (attempt ${attempt})`);
       if (await started()) break;
       if (attempt === 2) throw new Error('no cell started after Run All Cells');

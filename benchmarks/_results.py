@@ -14,10 +14,13 @@ def write_json(name: str, data: dict) -> Path:
     p = HERE / 'results' / f'{name}.json'; p.parent.mkdir(exist_ok=True)
     p.write_text(json.dumps(data, indent=1)); return p
 
-def update_section(name: str, markdown: str):
-    "Replace the block between <!-- name:start --> and <!-- name:end --> (appended when absent)."
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nEvery section is written by the script it names; nothing here is typed by hand.\n"
+def update_section(name: str, markdown: str, path=None, head: str | None = None):
+    """Replace the block between <!-- name:start --> and <!-- name:end --> of `path` (default: RESULTS.md; appended when absent).
+    `head`: the file's own header, rewritten above its first section every time (default: RESULTS.md's, written only for a new file)."""
+    path = Path(path or RESULTS)
+    text = path.read_text() if path.exists() else (head or "# Benchmark results\n\nEvery section is written by the script it names; nothing here is typed by hand.\n")
+    if head is not None and '<!--' in text: text = head + text[text.index('<!--'):]
     block = f"<!-- {name}:start -->\n{markdown.strip()}\n<!-- {name}:end -->"
     pat = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S)
     text = pat.sub(lambda m: block, text) if pat.search(text) else text.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
+    path.parent.mkdir(parents=True, exist_ok=True); path.write_text(text)

@@ -13,13 +13,13 @@ One experiment:  python benchmarks/reproduction.py --experiments tinyimagenet
 Smoke test (seconds, NOT results; write elsewhere):
     python benchmarks/reproduction.py --n 20 --iters-scale 0.02 --photo-side 96 --out /tmp/repro_smoke
 """
-import argparse, json, re, sys, time
+import argparse, json, sys, time
 from pathlib import Path
 import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _results import machine  # noqa: E402
+from _results import machine, update_section  # noqa: E402
 from warp_lca import reproduction as R  # noqa: E402
 from warp_lca.metrics import CIFAR10_NORM  # noqa: E402
 
@@ -64,18 +64,10 @@ def command(argv, exp):
         args.append(v)
     return '`' + ' '.join(['python benchmarks/reproduction.py', '--experiments', exp] + args) + '`'
 
-def update_section(path: Path, name: str, markdown: str):
-    "Replace the block between <!-- name:start --> and <!-- name:end --> of `path` (appended when absent)."
-    head = ("# Reproducing the paper\n\nWritten by `benchmarks/reproduction.py` (one section per experiment, nothing typed by hand). "
-            "Paper: Kasenbacher et al. 2024, WARP-LCA (arXiv 2410.18794). Δ = ours − paper. "
-            "What differs from the paper by design, and why we think our numbers miss it where they do: the last two sections "
-            "of `nbs/18_reproduction.ipynb`.\n\n")
-    text = path.read_text() if path.exists() else head
-    if '<!--' in text: text = head + text[text.index('<!--'):]  # the header is the script's too
-    block = f"<!-- {name}:start -->\n{markdown.strip()}\n<!-- {name}:end -->"
-    pat = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S)
-    text = pat.sub(lambda m: block, text) if pat.search(text) else text.rstrip() + "\n\n" + block + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True); path.write_text(text)
+HEAD = ("# Reproducing the paper\n\nWritten by `benchmarks/reproduction.py` (one section per experiment, nothing typed by hand). "
+        "Paper: Kasenbacher et al. 2024, WARP-LCA (arXiv 2410.18794). Δ = ours − paper. "
+        "What differs from the paper by design, and why we think our numbers miss it where they do: the last two sections "
+        "of `nbs/18_reproduction.ipynb`.\n\n")
 
 def write_html(path: Path, figs):
     parts = [f.to_html(full_html=False, include_plotlyjs='cdn' if i == 0 else False) for i, f in enumerate(figs)]
@@ -279,7 +271,7 @@ def main(argv=None):
         L.append(f"\n_{exp}: {time.perf_counter() - t0:.0f} s of which most may come from the cache; written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}._")
         (res_dir / f'reproduction_{exp}.json').write_text(json.dumps(dict(args=vars(a), warp=W is not None, data=data), indent=1, default=_json))
         if figs: write_html(res_dir / f'reproduction_{exp}.html', figs)
-        update_section(out / 'REPRODUCTION.md', f'reproduction_{exp}', '\n'.join(L))
+        update_section(f'reproduction_{exp}', '\n'.join(L), path=out / 'REPRODUCTION.md', head=HEAD)
         print('\n'.join(L), flush=True)
 
 def _json(o):

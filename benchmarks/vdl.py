@@ -9,7 +9,6 @@ learn for, λ scaled by each dictionary's mean atom norm).
 Writes benchmarks/results/vdl.json and the `vdl` section of benchmarks/RESULTS.md.
 """
 import argparse, time
-import torch
 import _results
 from _results import machine
 from warp_lca.data import cifar10
@@ -43,8 +42,8 @@ def main():
          f"non-negative soft FISTA ({a.eval_iters} iterations) at λ·(mean atom norm), PSNR on [0, 1] images, interpolated at common L0 "
          f"(log scale). Machine: {data['machine']}; {secs/60:.1f} min.", "",
          "| mean L0 | " + " | ".join(f"{v:.0f}" for v in r['l0_levels']) + " |", "|---|" + "---|" * len(r['l0_levels'])]
-    for n in ('initial', 'sdl', 'vdl'):
-        L.append(f"| {dict(initial='initial atoms', sdl='SDL (unit norm)', vdl='VDL')[n]} PSNR dB | " + " | ".join(f"{v:.2f}" for v in r['psnr_at_l0'].get(n, [])) + " |")
+    for n, label in (('initial', 'initial atoms'), ('sdl', 'SDL (unit norm)'), ('vdl', 'VDL')):
+        L.append(f"| {label} PSNR dB | " + " | ".join(f"{v:.2f}" for v in r['psnr_at_l0'].get(n, [])) + " |")
     if r['l0_levels']:
         d = [v - s_ for v, s_ in zip(r['psnr_at_l0']['vdl'], r['psnr_at_l0']['sdl'])]
         L += ["", f"VDL − SDL at equal L0: {', '.join(f'{v:+.2f}' for v in d)} dB (from the least to the most active level). "

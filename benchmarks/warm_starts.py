@@ -154,11 +154,11 @@ def conclusion(data):
             better = [NAMES[r['starter']] for r in rs if r['solver'] == solver and r['starter'] != 'zero' and r['psnr0'] > z['psnr0']]
             s += f" Under {solver.upper()}, starting above zero init at iteration 0: {', '.join(better) if better else 'none'}."
         lca = [r for r in rs if r['solver'] == 'lca']
-        if lca:
+        if 'lca' in zero:
             e = min(lca, key=lambda r: r['energy']); d = max(lca, key=lambda r: r['l0'])
             s += (f" PSNR alone rewards denser codes: under LCA the lowest final energy (the ℓ0 objective LCA minimises) is from "
                   f"{NAMES[e['starter']]} ({e['energy']:.1f}, L0 {e['l0']:.0f}, {e['psnr']:.2f} dB), the densest from {NAMES[d['starter']]} "
-                  f"(L0 {d['l0']:.0f}, {d['psnr']:.2f} dB); zero init ends at {zero['lca']['energy']:.1f}, L0 {zero['lca']['l0']:.0f}." if 'lca' in zero else "")
+                  f"(L0 {d['l0']:.0f}, {d['psnr']:.2f} dB); zero init ends at {zero['lca']['energy']:.1f}, L0 {zero['lca']['l0']:.0f}.")
         L.append(s)
     return L
 
@@ -184,8 +184,7 @@ def report(data, curves, out, res_dir):
     if data['notes']: L += ["", "Not in the table: " + "; ".join(f"{NAMES[k]}: {v}" for k, v in data['notes'].items()) + "."]
     L += ["", "Conclusion (generated from the numbers above):"] + conclusion(data)
     L += ["", f"Curves (mean PSNR vs iteration, per λ and solver): `{(res_dir / 'warm_starts.html').name}` next to the JSON `warm_starts.json`."]
-    _results.RESULTS = out  # update_section writes to _results.RESULTS
-    _results.update_section('warm_starts', '\n'.join(L))
+    _results.update_section('warm_starts', '\n'.join(L), path=out)
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     lams, solvers = data['lams'], data['solvers']

@@ -1,5 +1,5 @@
 "The installed `warp-lca` console script exits 0 after a successful command (its result is not an exit status)."
-import shutil, subprocess, sys
+import shutil, subprocess
 import pytest
 
 

@@ -61,7 +61,7 @@ async function main() {
         const d = page.locator('.jp-Dialog');
         if (!(await d.count()) || !(await d.first().isVisible())) return;
         const text = (await d.first().innerText()).replace(/\s+/g, ' ').slice(0, 300);
-        out.dialogs = (out.dialogs || []).concat([text]); log(`dialog closed: ${text}`);
+        log(`dialog closed: ${text}`);
         const accept = d.first().locator('.jp-Dialog-button.jp-mod-accept');
         if (/kernel/i.test(text) && await accept.count()) {
           // the kernel was lost (seen: "Kernel is dead" while the app settles): choose Python 3 again, wait until it is idle

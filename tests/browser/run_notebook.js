@@ -33,6 +33,15 @@ const plotState = (plot) => plot.evaluate(gd => ({
   data: (gd.data || []).map(t => (t.y && t.y.length !== undefined) ? Array.from(t.y) : null),
 }));
 
+// The notebook panel's session and kernel as JupyterLab sees them (needs the server's expose_app_in_browser).
+const kernelState = (page) => page.evaluate(() => {
+  const app = window.jupyterapp; if (!app) return 'app not exposed';
+  const w = app.shell.currentWidget, sc = w && w.sessionContext; if (!sc) return 'no session context';
+  const s = sc.session, k = s && s.kernel;
+  return `session ${s ? s.id.slice(0, 8) : 'none'} kernel ${k ? `${k.id.slice(0, 8)} ${k.name} ${k.status}/${k.connectionStatus}` : 'none'}` +
+    ` ready=${sc.isReady} running=${[...app.serviceManager.sessions.running()].map(m => m.id.slice(0, 8) + ':' + (m.kernel ? m.kernel.id.slice(0, 8) : '-')).join(',')}`;
+}).catch(e => 'state unavailable: ' + e.message);
+
 async function main() {
   fs.mkdirSync(shotDir, { recursive: true });
   const ctx = await chromium.launchPersistentContext(userDir, {
@@ -49,22 +58,29 @@ async function main() {
     await page.goto(`${base}/lab/tree/${nbPath}?reset`);
     await page.waitForSelector('.jp-NotebookPanel .jp-CodeCell', { timeout: 60000 });
     await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60000 });
-    log('notebook open, kernel idle');
+    log('notebook open, indicator idle: ' + await kernelState(page));
+    // The indicator can read idle before the panel's session has a kernel: wait for the session itself (the server runs
+    // with expose_app_in_browser, so JupyterLab's own state is readable).
+    await page.waitForFunction(() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+      const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+      return !window.jupyterapp || (k && k.status === 'idle' && k.connectionStatus === 'connected'); }, null, { timeout: 60000, polling: 250 })
+      .catch(() => log('session has no idle connected kernel after 60 s'));
+    log('kernel ready: ' + await kernelState(page));
 
     // Run ▸ Run All Cells; once more if no cell has started after 20 s (a click lost while the app was still settling).
     const started = () => page.waitForFunction(() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
       .some(p => /^\[(\*|\d+)\]:$/.test(p.textContent.trim())), null, { timeout: 20000, polling: 250 }).then(() => true, () => false);
-    // A JupyterLab dialog that pops up while the app settles (seen once in CI) intercepts every click: log its text and close
-    // it (a kernel choice is accepted, anything else dismissed) before clicking the menu.
+    // A JupyterLab dialog (e.g. 'Select Kernel', which Run All opened when it was clicked before the session was ready) intercepts
+    // every click: log its text and close it (a kernel choice is accepted, anything else dismissed) before clicking the menu.
     const dismissDialogs = async () => {
       for (let i = 0; i < 5; i++) {
         const d = page.locator('.jp-Dialog');
         if (!(await d.count()) || !(await d.first().isVisible())) return;
         const text = (await d.first().innerText()).replace(/\s+/g, ' ').slice(0, 300);
-        log(`dialog closed: ${text}`);
+        log(`dialog closed: ${text} [${await kernelState(page)}]`);
         const accept = d.first().locator('.jp-Dialog-button.jp-mod-accept');
         if (/kernel/i.test(text) && await accept.count()) {
-          // the kernel was lost (seen: "Kernel is dead" while the app settles): choose Python 3 again, wait until it is idle
+          // no kernel for this panel: choose Python 3 again, wait until it is idle
           const sel = d.first().locator('select');
           if (await sel.count()) {
             const v = await sel.first().evaluate(s => { const o = [...s.options].find(o => /^Python 3/.test(o.textContent.trim())); return o ? o.value : null; });
@@ -87,6 +103,7 @@ async function main() {
       }
       log(`run all cells (attempt ${attempt})`);
       if (await started()) break;
+      log('no cell started: ' + await kernelState(page));
       if (attempt === 2) throw new Error('no cell started after Run All Cells');
       await page.keyboard.press('Escape');
     }

@@ -35,10 +35,23 @@ ROOT = HERE.parent
 NAMES = dict(zero='zero init', closed_form='closed form (lsq)', lista='conv. LISTA', ff='feed-forward CNN', warp='WARP-CNN')
 
 
+def trained_as(meta, folder=None):
+    "How a starter was trained, from its saved metadata (and the trainer's history.json next to it, when there is one)."
+    s = f"{meta.get('epochs', '?')} epochs (best {meta.get('best_epoch', '?')}), loss {meta.get('loss', '?')}"
+    if meta.get('loss_kwargs'): s += ' (' + ', '.join(f'{k}={v}' for k, v in meta['loss_kwargs'].items()) + ')'
+    if meta.get('lambdas'): s += ', λ ' + '/'.join(str(v) for v in meta['lambdas'])
+    hist = Path(folder) / 'history.json' if folder else None
+    if hist and hist.exists():
+        hs = json.loads(hist.read_text())
+        if hs and 'n_train' in hs[-1]: s += f", {hs[-1]['n_train']} training states"
+        if hs and 'seconds' in hs[0]: s += f", {sum(r.get('seconds', 0) for r in hs) / 60:.0f} min"
+    return s
+
+
 def load_starters(a, D, dev):
-    "{name: (predict_states or None, identity for the cache key, flops or 0)} and notes about the skipped ones."
+    "{name: (predict_states or None, identity for the cache key, flops or 0)}, notes about the skipped ones, how each was trained."
     h = dictionary_hash(D)
-    out, notes = {'zero': (None, 'zero', 0)}, {}
+    out, notes, trained = {'zero': (None, 'zero', 0)}, {}, {}
     for thr in ('hard', 'soft'):  # the least-squares amplitude is fitted for the threshold of the solver that runs next
         cf = ClosedFormStarter(D, scale='lsq', threshold=thr).to(dev)
         out[f'closed_form_{thr}'] = (cf.predict_states, json.dumps(cf.config(), sort_keys=True), starter_flops(cf))
@@ -48,13 +61,15 @@ def load_starters(a, D, dev):
         st, d, meta = load_starter(p, device=dev)
         if d is not None and dictionary_hash(d) != h: notes[name] = f"{path} was trained for another dictionary"; continue
         out[name] = (st.predict_states, meta['sha'], starter_flops(st))
+        trained[name] = trained_as(meta, p.parent)
     if a.no_warp: notes['warp'] = 'skipped (--no-warp)'
     else:
         try:
             W = cifar10_warp(device=dev)
             out['warp'] = (W.predict_states, W.meta.get('sha', str(W.predictor.config())), starter_flops(W))
+            trained['warp'] = 'shipped model: ' + trained_as(W.meta)
         except FileNotFoundError as e: notes['warp'] = f"not shipped in this version ({str(e).split(';')[0]})"
-    return out, notes
+    return out, notes, trained
 
 
 def run_trace(cache, x, D, h, lam, solver, name, warm, ident, a):
@@ -97,7 +112,7 @@ def main():
     D = cifar10_dictionary(device=dev); h = dictionary_hash(D)
     x = CIFAR10_NORM(cifar10('test', n=a.n)[0]).to(dev)
     lams = [float(v) for v in a.lams.split(',')]; solvers = a.solvers.split(',')
-    starters, notes = load_starters(a, D, dev)
+    starters, notes, trained = load_starters(a, D, dev)
     # untraced timing: seconds per iteration over the whole set (from a subset), and of each starter over the whole set
     sub = x[:a.time_n]
     t_it = {s: time_solver(sub, D, lams[0], a.time_iters, solver=s, tau=a.tau, threshold=dict(lca='hard', fista=a.fista_threshold)[s],
@@ -130,7 +145,7 @@ def main():
                 rows.append(row)
                 print(json.dumps({k_: (round(v, 4) if isinstance(v, float) else v) for k_, v in row.items()}), flush=True)
     data = dict(machine=machine(), device=str(dev), n=a.n, iters=a.iters, tau=a.tau, fista_threshold=a.fista_threshold, lams=lams, solvers=solvers,
-                seconds_per_iteration=t_it, lca_iteration_flops=f_it, notes=notes, rows=rows)
+                seconds_per_iteration=t_it, lca_iteration_flops=f_it, notes=notes, trained=trained, rows=rows)
     (res_dir / 'warm_starts.json').write_text(json.dumps(data, indent=1))
     report(data, curves, out, res_dir)
 
@@ -181,6 +196,7 @@ def report(data, curves, out, res_dir):
         L.append(head + f" {r['psnr0']:.2f} | {_f(r['iters_to_target'], 'd', 'not reached')} | {_f(r['seconds_to_target'], '.3g')} | "
                  f"{_f(r['speedup'], '.1f')}{'×' if r['speedup'] else ''} | {r['psnr']:.2f} | {r['l0']:.1f} | {r['energy']:.1f} | "
                  f"{_f(None if r['not_worse_than_zero'] is None else 100 * r['not_worse_than_zero'], '.1f')} % |")
+    if data.get('trained'): L += ["", "Starters as trained (on encodings of CIFAR-10 training images): " + "; ".join(f"{NAMES[k]}: {v}" for k, v in data['trained'].items()) + "."]
     if data['notes']: L += ["", "Not in the table: " + "; ".join(f"{NAMES[k]}: {v}" for k, v in data['notes'].items()) + "."]
     L += ["", "Conclusion (generated from the numbers above):"] + conclusion(data)
     L += ["", f"Curves (mean PSNR vs iteration, per λ and solver): `{(res_dir / 'warm_starts.html').name}` next to the JSON `warm_starts.json`."]

@@ -42,6 +42,18 @@ const kernelState = (page) => page.evaluate(() => {
     ` ready=${sc.isReady} running=${[...app.serviceManager.sessions.running()].map(m => m.id.slice(0, 8) + ':' + (m.kernel ? m.kernel.id.slice(0, 8) : '-')).join(',')}`;
 }).catch(e => 'state unavailable: ' + e.message);
 
+// Wait until the notebook's kernel can run cells. The execution indicator reads idle before the panel's session has a
+// kernel (Run All clicked in that window opens 'Select Kernel'), so wait for the session's own kernel as well.
+async function kernelReady(page) {
+  await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60000 });
+  log('indicator idle: ' + await kernelState(page));
+  await page.waitForFunction(() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+    return !window.jupyterapp || (k && k.status === 'idle' && k.connectionStatus === 'connected'); }, null, { timeout: 60000, polling: 250 })
+    .catch(() => log('session has no idle connected kernel after 60 s'));
+  log('kernel ready: ' + await kernelState(page));
+}
+
 async function main() {
   fs.mkdirSync(shotDir, { recursive: true });
   const ctx = await chromium.launchPersistentContext(userDir, {
@@ -57,15 +69,7 @@ async function main() {
 
     await page.goto(`${base}/lab/tree/${nbPath}?reset`);
     await page.waitForSelector('.jp-NotebookPanel .jp-CodeCell', { timeout: 60000 });
-    await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60000 });
-    log('notebook open, indicator idle: ' + await kernelState(page));
-    // The indicator can read idle before the panel's session has a kernel: wait for the session itself (the server runs
-    // with expose_app_in_browser, so JupyterLab's own state is readable).
-    await page.waitForFunction(() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-      const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-      return !window.jupyterapp || (k && k.status === 'idle' && k.connectionStatus === 'connected'); }, null, { timeout: 60000, polling: 250 })
-      .catch(() => log('session has no idle connected kernel after 60 s'));
-    log('kernel ready: ' + await kernelState(page));
+    await kernelReady(page);
 
     // Run ▸ Run All Cells; once more if no cell has started after 20 s (a click lost while the app was still settling).
     const started = () => page.waitForFunction(() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
@@ -87,7 +91,7 @@ async function main() {
             if (v) await sel.first().selectOption(v);
           }
           await accept.first().click();
-          await page.waitForSelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60000 }).catch(() => {});
+          await kernelReady(page).catch(e => log('after the kernel choice: ' + e.message));
         } else await page.keyboard.press('Escape');
         await page.waitForTimeout(500);
       }

@@ -57,17 +57,26 @@ def cmd_train_dictionary(a):
 
 # %% ../nbs/11_cli.ipynb #f1411641
 def _lams(s): return [float(v) for v in s.split(',')]
+def _tau(s): return s if s == 'auto' else float(s)
+
+def _defaults(fn)->dict:
+    "The library's defaults of `fn`'s keyword arguments: the command line never disagrees with the package."
+    import inspect
+    return {k: p.default for k, p in inspect.signature(fn).parameters.items() if p.default is not inspect.Parameter.empty}
 
 def _parser_encode(sub):
+    from warp_lca.encode import encode_dataset
     p = _common(sub.add_parser('encode', help="run hard-threshold LCA over a dataset and store the final states (Alg. 1, lines 10-14)",
                                description="Encode a dataset into resumable shards. Launch with `torchrun --nproc_per_node N` to split the shards over N processes."))
     _data_args(p)
     p.add_argument('--out', required=True, help="encoding folder (re-running resumes)")
     p.add_argument('--dictionary', default='cifar10', help="'cifar10' (shipped) or a dictionary .safetensors")
     p.add_argument('--lams', type=_lams, default=[0.15, 0.2, 0.5, 0.85], help="comma-separated λ values (normalised units)")
-    p.add_argument('--tau', type=float, default=100., help="LCA τ (Table 2: 100)")
-    p.add_argument('--iters', type=int, default=1000, help="LCA iterations (paper: 1000)")
-    p.add_argument('--threshold', default='hard', help="threshold: hard, soft, cel0, half, generalized")
+    d = _defaults(encode_dataset)
+    p.add_argument('--tau', type=_tau, default=d['tau'], help="LCA τ, or 'auto' (the stable τ for the solver; the paper: 100)")
+    p.add_argument('--iters', type=int, default=d['iters'], help="solver iterations")
+    p.add_argument('--momentum', type=float, default=d['momentum'], help="heavy-ball β of the accelerated solver (0: plain LCA, the paper)")
+    p.add_argument('--threshold', default=d['threshold'], help="threshold: hard, soft, cel0, half, generalized")
     p.add_argument('--shard-size', type=int, default=256, help="images per shard")
     p.add_argument('--batch-size', type=int, default=64, help="images per LCA batch")
     p.add_argument('--dtype', default='float16', choices=['float16', 'bfloat16', 'float32'], help="storage dtype of the states")
@@ -84,7 +93,7 @@ def cmd_encode(a):
     from warp_lca.data import load_images
     from warp_lca.encode import encode_dataset
     imgs = load_images(a.data, a.n_images, a.start)
-    out = encode_dataset(imgs, load_dictionary(a.dictionary), a.lams, a.out, tau=a.tau, iters=a.iters, threshold=a.threshold,
+    out = encode_dataset(imgs, load_dictionary(a.dictionary), a.lams, a.out, tau=a.tau, iters=a.iters, momentum=a.momentum, threshold=a.threshold,
                          dataset=a.data, start=a.start, shard_size=a.shard_size, batch_size=a.batch_size, dtype=a.dtype, device=a.device)
     print(f"encoded {len(imgs)} images × {len(a.lams)} λ into {out}")
 

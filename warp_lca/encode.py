@@ -13,7 +13,7 @@ from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 from safetensors.torch import load_file, safe_open
 from .dictionary import ConvDictionary, atomic_save_file
-from .lca import lca
+from .lca import lca, resolve_tau
 from .metrics import CIFAR10_NORM, Normalization, all_metrics
 from .thresholds import get_threshold
 from .data import load_images
@@ -55,7 +55,7 @@ def _encode_shard(imgs, idx, D, lam, cfg, norm, device, batch_size):
     T = get_threshold(cfg['threshold'])
     for b in range(0, len(imgs), batch_size):
         x = norm(imgs[b:b+batch_size]).to(device)
-        r = lca(x, D, lam, tau=cfg['tau'], iters=cfg['iters'], threshold=cfg['threshold'], nonneg=cfg['nonneg'], warn=False)
+        r = lca(x, D, lam, tau=cfg['tau'], iters=cfg['iters'], threshold=cfg['threshold'], nonneg=cfg['nonneg'], momentum=cfg.get('momentum', 0.), warn=False)
         us.append(r.u.cpu()); sups.append(r.a.cpu() != 0)
         mets.append({k: v.cpu() for k, v in all_metrics(x, r.recon, r.a, lam, cfg['threshold'], norm).items()})
     u, sup = torch.cat(us), torch.cat(sups)
@@ -69,7 +69,8 @@ def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
                    lams, # one λ or a list of λ
                    out_dir, # encoding folder (created; resumed if it exists)
                    *,
-                   tau:float=100., iters:int=1000, threshold:str='hard', nonneg:bool=True, # LCA settings
+                   tau='auto', iters:int=400, threshold:str='hard', nonneg:bool=True, # LCA settings ('auto': `warp_lca.lca.stable_tau`)
+                   momentum:float=0.95, # heavy-ball β: the accelerated solver (0: plain LCA)
                    norm:Normalization=CIFAR10_NORM, # input normalisation
                    dataset:str='custom', start:int=0, # provenance: dataset name and index of images[0]
                    shard_size:int=256, # images per shard
@@ -87,7 +88,7 @@ def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
     D = dictionary.to(device)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     cfg = dict(dataset=dataset, start=start, n_images=len(images), image_size=list(images.shape[1:]), dictionary=dictionary_hash(D),
-               n_atoms=D.n_atoms, stride=D.stride, lams=lams, tau=float(tau), iters=iters, threshold=threshold, nonneg=nonneg,
+               n_atoms=D.n_atoms, stride=D.stride, lams=lams, tau=resolve_tau(tau, D, momentum), momentum=float(momentum), iters=iters, threshold=threshold, nonneg=nonneg,
                norm=dict(mean=list(norm.mean), std=list(norm.std)), shard_size=shard_size, dtype=dtype)
     if rank == 0: _write_manifest(out, cfg)
     if world > 1: dist.barrier()

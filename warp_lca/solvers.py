@@ -43,7 +43,7 @@ from .lca import PhaseOps  # shared with LCA: one set of Φ-operations for every
 # %% ../nbs/12_solvers.ipynb #c99dcbc0
 def _check_like(x, dictionary, lam, iters, t, name):
     "Validate tensor `t` as a code-shaped argument called `name`."
-    check_args(x, dictionary, lam, 1., iters, t, u0_name=name)
+    check_args(x, dictionary, lam, iters, t, u0_name=name)
 
 def _check_step(step, L, limit, warn):
     if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0): raise ValueError(f"step must be a number > 0, got {step!r}")
@@ -55,7 +55,7 @@ def _check_step(step, L, limit, warn):
 def _prox_solve(kind, x, dictionary, lam, iters, step, threshold, nonneg, z0, u0, trace_every, tol, callback, norm,
                 penalty, anchor, anchor_weight, grad, warn, cel0_gamma=0.5):
     "ISTA (`kind='ista'`) or FISTA (`kind='fista'`) on `drive`."
-    lam, shape = check_args(x, dictionary, lam, 1., iters)
+    lam, shape = check_args(x, dictionary, lam, iters)
     for t, n in ((z0, 'z0'), (u0, 'u0'), (anchor, 'anchor')):
         if t is not None: _check_like(x, dictionary, lam, iters, t, n)
     if z0 is not None and u0 is not None: raise ValueError("give z0 (codes) or u0 (an LCA state), not both")
@@ -87,7 +87,7 @@ def _prox_solve(kind, x, dictionary, lam, iters, step, threshold, nonneg, z0, u0
                 return v - (2 * step * gam) * (y - c) if gam else v
             v = g.mul_(step).add_(y)
             return v.sub_(y - c, alpha=2 * step * gam) if gam else v
-        def step_fn():
+        def step_fn(probe=False):
             z_old, v_old = st['z'], st['v']
             v = grad_point(st['y'])
             z = prox(v, lam, nonneg=nonneg)
@@ -96,7 +96,7 @@ def _prox_solve(kind, x, dictionary, lam, iters, step, threshold, nonneg, z0, u0
                 st.update(y=torch.lerp(z_old, z, 1 + (t - 1) / t_new), t=t_new)
             else: st['y'] = z
             st.update(v=v, z=z)
-            return v, z, (v - v_old if tol is not None else None)
+            return v, z, (v - v_old if tol is not None else None), None
         hint = f"{kind} diverged; with a proximal solver use a smaller step (now {step:.4g}; the default 1/L = {1 / L:.4g} is stable)"
         return drive(step_fn, (st['v'], z), x, dictionary, lam, iters, trace_every, tol, callback, norm, pen, hint)
 
@@ -170,7 +170,7 @@ def _closed_form(x, dictionary, lam, nonneg, scale, threshold, grad):
     if threshold not in ('soft', 'hard'): raise ValueError(f"threshold must be 'soft' or 'hard', got {threshold!r}")
     if not (scale == 'lsq' or (isinstance(scale, (int, float)) and math.isfinite(scale) and scale >= 0)):
         raise ValueError(f"scale must be a number >= 0 or 'lsq', got {scale!r}")
-    lam, _ = check_args(x, dictionary, lam, 1., 0)
+    lam, _ = check_args(x, dictionary, lam, 0)
     with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
         ops = PhaseOps(x, dictionary)
         g = ops.correlate()

@@ -182,13 +182,13 @@ def exp_robustness(a, D, W, cache, cmd):
 def exp_maps(a, D, W, cache, cmd):
     from warp_lca.data import photos
     from warp_lca.evaluate import cached, cache_key
-    from warp_lca.encode import dictionary_hash
+    from warp_lca.evaluate import dictionary_hash, start_id, tensor_hash
     names = [p.strip() for p in a.photos.split(',') if p.strip()]
     ims = photos(names, max_side=a.photo_side)
     lca_at, warp_at = (it(a, 300), it(a, 1000)), (it(a, 10), it(a, 1000))
     res = {}
     for n, im in ims.items():  # one cache entry per photograph: resumable
-        key = cache_key(kind='maps', photo=n, side=a.photo_side, dictionary=dictionary_hash(D), warp=R.predictor_id(W) if W else None,
+        key = cache_key(kind='maps', photo=n, side=a.photo_side, dictionary=dictionary_hash(D), warp=start_id(W) if W else None,
                         lca_at=lca_at, warp_at=warp_at, tau=a.tau)
         res[n] = cached(cache, key, lambda: R.activation_maps({n: im}, D, warp=W, lca_at=lca_at, warp_at=warp_at, tau=a.tau)[n])
     size = 'full size' if a.photo_side is None else f'longer side ≤ {a.photo_side} px'
@@ -222,14 +222,14 @@ def map_cv(m): m = m.float(); return float(m.std() / m.mean().clamp_min(1e-12))
 def exp_correlation(a, D, W, cache, cmd):
     from warp_lca.data import cifar10
     from warp_lca.evaluate import cached, cache_key
-    from warp_lca.encode import dictionary_hash
+    from warp_lca.evaluate import dictionary_hash, start_id, tensor_hash
     x = CIFAR10_NORM(cifar10('test', n=a.n)[0])
     n_it = it(a, 1000)
     fes = [R.Frontend('LCA', n_it)]
-    if W is not None: fes += [R.Frontend('WARP-LCA', n_it, W.predict_states, R.predictor_id(W)), R.Frontend('WARP-CNN only', 0, W.predict_states, R.predictor_id(W))]
+    if W is not None: fes += [R.Frontend('WARP-LCA', n_it, W.predict_states, start_id(W)), R.Frontend('WARP-CNN only', 0, W.predict_states, start_id(W))]
     rows = {}
     for fe in fes:  # one cache entry per front end: resumable
-        key = cache_key(kind='correlation', fe=fe.name, iters=fe.iters, warm=fe.id, x=R.tensor_hash(x), dictionary=dictionary_hash(D), lam=0.15, tau=a.tau)
+        key = cache_key(kind='correlation', fe=fe.name, iters=fe.iters, warm=fe.id, x=tensor_hash(x), dictionary=dictionary_hash(D), lam=0.15, tau=a.tau)
         rows[fe.name] = cached(cache, key, lambda: R.correlation_study(x, D, [fe], lam=0.15, tau=a.tau, batch_size=a.batch_size)['rows'][fe.name])
     short = f"CIFAR-10 test n={len(x)}, λ=0.15, {n_it} it., τ={a.tau}"
     proto = (f"the first {len(x)} CIFAR-10 test images coded at λ = 0.15 for {n_it} iterations (hard threshold, τ = {a.tau}); per image, the "

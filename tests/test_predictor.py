@@ -10,7 +10,7 @@ from warp_lca.data import photo_tiles
 from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.lca import LCAResult
 from warp_lca.predictor import (WarpCNN, sparse_init, conv_layers, flops, lca_iteration_flops, StateScaler,
-                                weighted_mse_laplace, plain_mse, predict_states, load_predictor)
+                                weighted_mse_laplace, plain_mse, load_starter, stored_dictionary)
 from warp_lca.train_predictor import lca_states_dataset, train_predictor, validate_warm_start, plot_history
 from warp_lca.warp import WarpLCA
 
@@ -152,9 +152,9 @@ def test_train_resume(ds, dic, tmp_path):
     r3 = train(ds, dic, tmp_path, epochs=2)                                      # nothing left to do
     assert r3.epochs_run == 0 and len(r3.history) == 2
     assert r2.lambdas == [0.1, 0.3]
-    model, scaler, d, meta = load_predictor(r2.path)
-    assert meta['lambdas'] == [0.1, 0.3] and model.config()['width'] == 8 and d.n_atoms == 8
-    assert meta['lca']['tau'] == 10
+    model = load_starter(r2.path)
+    assert model.lambdas == [0.1, 0.3] and model.config()['width'] == 8 and stored_dictionary(r2.path).n_atoms == 8
+    assert model.meta['solver']['tau'] == 10
     with pytest.raises(ValueError, match='different run'): train(ds, dic, tmp_path, width=16)
     r4 = train(ds, dic, tmp_path, width=16, epochs=1, resume=False)             # starts afresh
     assert r4.epochs_run == 1 and len(r4.history) == 1
@@ -224,7 +224,7 @@ def test_torchrun_two_cpu_processes(ds, dic, tmp_path):
     assert sorted(os.listdir(tmp_path / 'out')) == ['checkpoint.pt', 'history.json', 'predictor.safetensors']
     w = WarpLCA.load(tmp_path / 'out' / 'predictor.safetensors')
     assert w.lambdas == [0.1, 0.3]
-    assert torch.equal(w.predictor.state_dict()['conv1.weight'], s0['conv1.weight'])
+    assert torch.equal(w.starter.state_dict()['conv1.weight'], s0['conv1.weight'])
 
 
 # --- WARP-LCA ---------------------------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def test_warp_lca(warp, ds, dic, tmp_path):
     x = torch.stack([ds[i][0] for i in range(4)])
     u0 = warp.predict_states(x, 0.1)
     assert u0.shape == (4, 8, 8, 8)
-    assert warp.predictor.training is False
+    assert warp.starter.training is False
     r = warp(x, 0.1)
     assert isinstance(r, LCAResult) and r.n_iters == 20
     assert torch.equal(warp(x, 0.1, iters=0).u, u0)
@@ -255,11 +255,11 @@ def test_warp_lca(warp, ds, dic, tmp_path):
 
 
 def test_warp_bad_input(warp, dic):
-    with pytest.raises(ValueError, match='n_atoms'): WarpLCA(dic, WarpCNN(8, 9), warp.scaler)
-    with pytest.raises(ValueError, match='stride'): WarpLCA(dic, WarpCNN(8, 8, stride=1), warp.scaler)
-    with pytest.raises(ValueError, match='in_channels'): WarpLCA(dic, WarpCNN(8, 8, in_channels=1), warp.scaler)
-    with pytest.raises(ValueError, match='scaler'): WarpLCA(dic, warp.predictor, StateScaler(torch.zeros(3), torch.ones(3)))
-    with pytest.raises(TypeError, match='predictor must be'): WarpLCA(dic, nn.Conv2d(3, 8, 1), warp.scaler)
+    with pytest.raises(ValueError, match='n_atoms'): WarpLCA(dic, WarpCNN(8, 9))
+    with pytest.raises(ValueError, match='stride'): WarpLCA(dic, WarpCNN(8, 8, stride=1))
+    with pytest.raises(ValueError, match='in_channels'): WarpLCA(dic, WarpCNN(8, 8, in_channels=1))
+    with pytest.raises(ValueError, match='scaler'): WarpCNN(8, 8).set_scaler(StateScaler(torch.zeros(3), torch.ones(3)))
+    with pytest.raises(TypeError, match='starter must be'): WarpLCA(dic, nn.Conv2d(3, 8, 1))
     x = torch.randn(2, 3, 16, 16)
     with pytest.raises(ValueError, match='channels'): warp(x[:, :2], 0.1)
     with pytest.raises(ValueError, match='lam must be'): warp(x, -1.)

@@ -1,4 +1,4 @@
-"Amortized warm starters and VDL (warp_lca.warm_starters): checked against ISTA/FISTA, autograd and the trainer, on tiny shapes."
+"Amortized warm starters (warp_lca.warm_starters): checked against ISTA/FISTA, autograd and the trainer, on tiny shapes."
 import copy, math
 import pytest
 import torch
@@ -6,13 +6,11 @@ from warp_lca.dictionary import ConvDictionary
 from warp_lca.lca import lca
 from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.solvers import ista, fista, closed_form_state
-from warp_lca.predictor import WarpCNN, StateScaler, lca_iteration_flops
+from warp_lca.predictor import WarpCNN, StateScaler, lca_iteration_flops, lca_iterations, load_starter, stored_dictionary
 import warp_lca.predictor as P
-import warp_lca.train_predictor as TP
-from warp_lca.warm_starters import (ClosedFormStarter, ConvLISTA, FeedForwardStarter, shrink, starter_flops, lca_iterations,
-                                    train_starter, save_starter, load_starter, trace_solver, time_solver, time_starter,
-                                    variance_hinge, variance_hinge_grad, vdl_codes, vdl_dictionary_step, train_dictionary_vdl,
-                                    psnr_l0_curve, compare_dictionary_learning, check_encoding_complete)
+from warp_lca.encode import check_encoding_complete
+from warp_lca.evaluate import run_dataset, Method
+from warp_lca.warm_starters import ClosedFormStarter, ConvLISTA, FeedForwardStarter, shrink, train_starter
 
 
 @pytest.fixture(scope='module')
@@ -51,7 +49,7 @@ def test_untrained_lista_is_ista():
     for K in (1, 2, 4):
         for nonneg in (True, False):
             net = ConvLISTA(Dd, K, nonneg=nonneg)
-            r = ista(x, Dd, 0.2, iters=K, nonneg=nonneg)
+            r = ista(x, Dd, 0.2, iters=K, nonneg=nonneg, threshold='soft')
             torch.testing.assert_close(net.codes(x, 0.2), r.a, atol=1e-10, rtol=0)
             u = net.predict_states(x, 0.2)
             torch.testing.assert_close(u, r.a + Dd.encode(x - Dd.decode(r.a, x.shape[-2:])), atol=1e-10, rtol=0)  # LCA state of the code
@@ -81,7 +79,7 @@ def test_interface(make, D, tiles):
     torch.testing.assert_close(r.a, torch.where(u > 0.2, u, 0.))
     # forward is in the trainer's scaled space: scaler.inverse(forward) = predict_states
     st.set_scaler(StateScaler(-0.5, 2.))
-    torch.testing.assert_close(P.predict_states(st, st.scaler, x, 0.2), st.predict_states(x, 0.2), atol=1e-5, rtol=1e-5)
+    with torch.no_grad(): torch.testing.assert_close(st.scaler.inverse(st(x, 0.2)), st.predict_states(x, 0.2), atol=1e-5, rtol=1e-5)
     with pytest.raises(ValueError, match='channels'): st.predict_states(x[:, :2], 0.2)
     with pytest.raises(ValueError, match='lam must be'): st.predict_states(x, torch.ones(3))
     with pytest.raises(ValueError, match='4 dims'): st.predict_states(x[0], 0.2)
@@ -109,11 +107,10 @@ def test_flops(D):
         assert abs(fc.get_total_flops() / 2 - ConvLISTA(Dp, K).flops() * 100 / 81) < 1  # polyphase: 9×9 padded to 10×10
     ff = FeedForwardStarter(width=32)
     with FlopCounterMode(display=False) as fc: ff.predict_states(torch.zeros(1, 3, 32, 32), 0.1)
-    assert fc.get_total_flops() // 2 == ff.flops() == starter_flops(ff)
+    assert fc.get_total_flops() // 2 == ff.flops()
     assert 1.5 < lca_iterations(ff, Dp) < 1.7
     with torch.device('meta'): w = WarpCNN(64, 100)
-    class W: predictor = w
-    assert starter_flops(W()) == P.flops(w)  # a WarpLCA-like object counts its predictor
+    assert w.flops() == P.flops(w)
 
 
 def test_train_starter_on_encodings(encodings, D, tmp_path):
@@ -124,7 +121,7 @@ def test_train_starter_on_encodings(encodings, D, tmp_path):
         st = make(); st0 = copy.deepcopy(st)
         r = train_starter(st, ds, D, tmp_path / type(st).__name__, epochs=6, batch_size=8, val_frac=0.2, progress=False,
                           lca_kwargs=dict(tau=tau), warm_start_iters=5, warm_start_n=8)
-        assert r.model is st and not st.training and TP.WarpCNN is WarpCNN and TP.StateScaler is StateScaler
+        assert r.model is st and not st.training
         assert r.history[-1]['val_loss'] < r.history[0]['val_loss'] and 'val_psnr_warm' in r.history[-1]
         torch.testing.assert_close(st.lo.flatten()[0], r.scaler.lo.flatten()[0])  # the trainer's scaler is the starter's
         # trained beats untrained: the active set of the predicted states, and (LISTA) LCA's energy after a few iterations
@@ -134,15 +131,14 @@ def test_train_starter_on_encodings(encodings, D, tmp_path):
         if isinstance(st, ConvLISTA):
             e = lambda s: lca(x, D, lam, tau=tau, iters=5, u0=s.predict_states(x, lam), trace_every=5, warn=False).trace['energy'][-1].mean()
             assert e(st) < e(st0)
-        m, d, meta = load_starter(r.path)
-        assert type(m) is type(st) and meta['lambdas'] == [0.1, 0.3] and torch.equal(d.weight, D.weight)
+        m = load_starter(r.path)
+        assert type(m) is type(st) and m.lambdas == [0.1, 0.3] and torch.equal(stored_dictionary(r.path).weight, D.weight)
         torch.testing.assert_close(m.predict_states(x[:3], 0.3), st.predict_states(x[:3], 0.3))
         # resume: more epochs continue the history
         r2 = train_starter(m, ds, D, tmp_path / type(st).__name__, epochs=7, batch_size=8, val_frac=0.2, progress=False, lca_kwargs=dict(tau=tau))
         assert [h['epoch'] for h in r2.history] == list(range(1, 8)) and r2.epochs_run == 1
     with pytest.raises(ValueError, match='different run'):
         train_starter(ConvLISTA(D, 3), ds, D, tmp_path / 'ConvLISTA', epochs=9, batch_size=8, val_frac=0.2, progress=False)
-    assert TP.WarpCNN is WarpCNN and TP.save_predictor is P.save_predictor  # restored after an error too
     with pytest.raises(ValueError, match='do not match'): train_starter(ConvLISTA(ConvDictionary.random(5, 3, 5, 2)), ds, D, tmp_path / 'x')
     with pytest.raises(ValueError, match='WARP-CNN setting'): train_starter(ConvLISTA(D), ds, D, tmp_path / 'x', width=8)
 
@@ -153,64 +149,22 @@ def test_save_load_roundtrip(D, tiles, tmp_path):
         with torch.no_grad():
             for p in st.parameters(): p.add_(0.01 * torch.randn_like(p)) if p.requires_grad else None
         st.set_scaler(StateScaler(torch.linspace(-1, 0, D.n_atoms), torch.linspace(1, 2, D.n_atoms)))
-        save_starter(tmp_path / 's.safetensors', st, note='x')
-        m, d, meta = load_starter(tmp_path / 's.safetensors')
-        assert d is None and meta['note'] == 'x' and m.config() == st.config()
+        st.save(tmp_path / 's.safetensors', note='x')
+        m = load_starter(tmp_path / 's.safetensors')
+        assert stored_dictionary(tmp_path / 's.safetensors') is None and m.meta['note'] == 'x' and m.config() == st.config()
         torch.testing.assert_close(m.predict_states(x, 0.2), st.predict_states(x, 0.2))
         torch.testing.assert_close(m(x, 0.2), st(x, 0.2))
     D.save(tmp_path / 'd.safetensors')
     with pytest.raises(ValueError, match='not a warm starter'): load_starter(tmp_path / 'd.safetensors')
 
 
-def test_trace_solver(D, tiles):
-    from warp_lca.evaluate import trace_dataset
+def test_any_solver_from_any_starter(D, tiles):
+    "The one dataset path runs FISTA from a starter exactly as a direct call does."
     x = CIFAR10_NORM(tiles[:6]); st = ClosedFormStarter(D)
-    a = trace_solver(x, D, 0.2, iters=12, tau=50., warm=st.predict_states, batch_size=4, progress=False)
-    b = trace_dataset(x, D, 0.2, iters=12, tau=50., warm=st.predict_states, batch_size=4, progress=False)
-    assert a['iters'] == b['iters']; torch.testing.assert_close(a['trace']['psnr'], b['trace']['psnr'])
-    f = trace_solver(x, D, 0.2, solver='fista', iters=12, warm=st.predict_states, batch_size=4, progress=False)
+    f = run_dataset(x, D, 0.2, Method('fista', st, dict(threshold='hard')), iters=12, batch_size=4, progress=False)
     ref = fista(x, D, 0.2, iters=12, threshold='hard', u0=st.predict_states(x, 0.2), trace_every=f['iters'], norm=CIFAR10_NORM)
     torch.testing.assert_close(f['trace']['energy'], ref.trace['energy'], atol=1e-3, rtol=1e-5)
-    assert time_solver(x, D, 0.2, 3, solver='fista') > 0 and time_starter(st.predict_states, x, 0.2) > 0
-    with pytest.raises(ValueError, match='solver must be'): trace_solver(x, D, 0.2, solver='nope')
-
-
-def test_variance_hinge_gradient():
-    z = (torch.randn(4, 6, 3, 3, dtype=torch.float64) * torch.linspace(0.05, 2, 6, dtype=torch.float64).view(1, -1, 1, 1)).requires_grad_()
-    for T, beta in ((0.5, 1.), (1.5, 7.)):
-        g, = torch.autograd.grad(variance_hinge(z, T, beta), z)
-        torch.testing.assert_close(variance_hinge_grad(z.detach(), T, beta), g, atol=1e-12, rtol=1e-10)
-
-
-def test_vdl_codes_and_step(tiles):
-    D = ConvDictionary.random(8, 3, 5, 2, seed=0)
-    x = CIFAR10_NORM(tiles[:8])
-    torch.testing.assert_close(vdl_codes(x, D, 0.2, beta=0., iters=200, tol=None), fista(x, D, 0.2, iters=200).a, atol=1e-5, rtol=0)
-    z0, z1 = vdl_codes(x, D, 0.2, beta=0.), vdl_codes(x, D, 0.2, beta=1e4, T=1.)
-    assert variance_hinge(z1, 1.) < variance_hinge(z0, 1.)
-    D2 = copy.deepcopy(D)
-    s = vdl_dictionary_step(D2, x, 0.2, beta=10., T=0.5, iters=30, eta=0.05)
-    assert not torch.equal(D2.weight, D.weight) and abs(s['atom_norm'] - 1) > 1e-4  # atoms are not renormalised
-    Dv = train_dictionary_vdl(tiles[:16], n_atoms=6, kernel_size=5, epochs=1, batch_size=8, iters=10)
-    assert len(Dv.meta['history']) == 2 and Dv.weight.shape == (6, 3, 5, 5)
-
-
-def test_psnr_l0_curve_is_scale_invariant(tiles):
-    "An atom of norm c at λ is a unit atom at λ/c: scaling every atom by 2 leaves the curve unchanged."
-    D = ConvDictionary.random(6, 3, 5, 2, seed=2).double()
-    x = CIFAR10_NORM(tiles[:4]).double()
-    a, b = psnr_l0_curve(D, x, (0.1, 0.4), iters=30), psnr_l0_curve(ConvDictionary(2 * D.weight.detach(), 2), x, (0.1, 0.4), iters=30)
-    assert a['l0'] == b['l0'] and max(abs(p - q) for p, q in zip(a['psnr'], b['psnr'])) < 1e-6
-    assert b['lam'] == [2 * v for v in a['lam']]
-
-
-def test_compare_dictionary_learning_tiny(tiles):
-    r = compare_dictionary_learning(tiles[:16], tiles[48:52], n_atoms=6, kernel_size=5, epochs=1, batch_size=8, iters=10,
-                                    eval_lams=(0.05, 0.2, 0.8), eval_iters=20, n_levels=3)
-    assert set(r['curves']) == {'initial', 'sdl', 'vdl'}
-    torch.testing.assert_close(r['dictionaries']['sdl'].weight.flatten(1).norm(dim=1), torch.ones(6), atol=1e-5, rtol=0)
-    for c in r['curves'].values(): assert len(c['l0']) == 3 and c['l0'][0] >= c['l0'][-1]
-    assert all(len(v) == len(r['l0_levels']) for v in r['psnr_at_l0'].values())
+    with pytest.raises(ValueError, match='solver must be'): run_dataset(x, D, 0.2, Method('nope'), progress=False)
 
 
 def test_shrink():

@@ -110,7 +110,7 @@ def test_warp_hidden_when_unavailable(monkeypatch, D):
 def test_real_warp_lca_interface(imgs, D):
     warp_mod = pytest.importorskip('warp_lca.warp')
     from warp_lca.predictor import WarpCNN, StateScaler
-    untrained = warp_mod.WarpLCA(D, WarpCNN(width=8, n_atoms=8), StateScaler(0., 0.5))  # interface check only
+    untrained = warp_mod.WarpLCA(D, WarpCNN(width=8, n_atoms=8).set_scaler(StateScaler(0., 0.5)))  # interface check only
     ex = wg.ConvergenceExplorer(imgs, warp=untrained, iters=4, trace_every=2, device='cpu', background=False)
     assert ex.dictionary is D  # the predictor's own dictionary
     ex.run()

@@ -134,12 +134,12 @@ def cmd_train_predictor(a):
     from warp_lca.train_predictor import train_predictor
     D = load_dictionary(a.dictionary)
     cfg = read_manifest(a.encodings)
-    from warp_lca.encode import dictionary_hash
+    from warp_lca.evaluate import dictionary_hash
     if cfg['dictionary'] != dictionary_hash(D): raise SystemExit(f"--dictionary does not match the one the encoding {a.encodings} was made with")
     ds = EncodedDataset(a.encodings, lams=a.lams)
     r = train_predictor(ds, D, a.out, width=a.width, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, val_frac=a.val_frac, patience=a.patience,
                         loss=a.loss, seed=a.seed, max_minutes=a.max_minutes, device=a.device, warm_start_iters=a.warm_start_iters,
-                        lca_kwargs=dict(tau=cfg['tau'], threshold=cfg['threshold'], nonneg=cfg['nonneg']))
+                        lca_kwargs=dict(tau=cfg['tau'], momentum=cfg.get('momentum', 0.), threshold=cfg['threshold'], nonneg=cfg['nonneg']))
     print(f"predictor: {r.path}  (stopped: {r.stopped}, best epoch {r.best_epoch})")
 
 # %% ../nbs/11_cli.ipynb #d0066661

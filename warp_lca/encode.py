@@ -14,19 +14,15 @@ from tqdm.auto import tqdm
 from safetensors.torch import load_file, safe_open
 from .dictionary import ConvDictionary, atomic_save_file
 from .lca import lca, resolve_tau
+from .evaluate import run_dataset, Method, dictionary_hash
 from .metrics import CIFAR10_NORM, Normalization, all_metrics
 from .thresholds import get_threshold
 from .data import load_images
 
 # %% auto #0
-__all__ = ['dictionary_hash', 'encode_dataset', 'read_manifest', 'shard_summaries', 'EncodedDataset']
+__all__ = ['encode_dataset', 'read_manifest', 'shard_summaries', 'EncodedDataset', 'check_encoding_complete']
 
 # %% ../nbs/06_encode.ipynb #44627481
-def dictionary_hash(D:ConvDictionary)->str:
-    "Short sha256 of the atoms and stride: ties encodings to the dictionary that made them."
-    h = hashlib.sha256(D.weight.detach().cpu().float().numpy().tobytes()); h.update(str(D.stride).encode())
-    return h.hexdigest()[:16]
-
 def _shard_path(out, s, j): return Path(out) / f'shard_{s:06d}_lam{j}.safetensors'
 
 # %% ../nbs/06_encode.ipynb #75bda3a7
@@ -49,19 +45,21 @@ def _dist_info():
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 
 # %% ../nbs/06_encode.ipynb #73012e3d
-def _encode_shard(imgs, idx, D, lam, cfg, norm, device, batch_size):
-    "Code one shard at one λ; returns tensors and mean metrics."
-    us, sups, mets = [], [], []
-    T = get_threshold(cfg['threshold'])
-    for b in range(0, len(imgs), batch_size):
-        x = norm(imgs[b:b+batch_size]).to(device)
-        r = lca(x, D, lam, tau=cfg['tau'], iters=cfg['iters'], threshold=cfg['threshold'], nonneg=cfg['nonneg'], momentum=cfg.get('momentum', 0.), warn=False)
-        us.append(r.u.cpu()); sups.append(r.a.cpu() != 0)
-        mets.append({k: v.cpu() for k, v in all_metrics(x, r.recon, r.a, lam, cfg['threshold'], norm).items()})
-    u, sup = torch.cat(us), torch.cat(sups)
-    summary = {k: float(torch.cat([m[k] for m in mets]).mean()) for k in mets[0]}
+def _encode_shard(imgs, idx, dictionary, lam, cfg, norm, batch_size):
+    "Code one shard at one λ (through `warp_lca.evaluate.run_dataset`); returns tensors and mean metrics."
+    m = Method('lca', settings=dict(tau=cfg['tau'], threshold=cfg['threshold'], nonneg=cfg['nonneg'], momentum=cfg.get('momentum', 0.)))
+    r = run_dataset(norm(imgs), dictionary, lam, m, iters=cfg['iters'], trace=None, batch_size=batch_size, norm=norm, keep=('u', 'a'), progress=False)
+    sup = r['a'] != 0
     packed = torch.from_numpy(np.packbits(sup.numpy().reshape(len(sup), -1), axis=1))
-    return dict(u=u.to(getattr(torch, cfg['dtype'])), support=packed, index=torch.as_tensor(idx)), summary
+    summary = {k: float(v.mean()) for k, v in r['final'].items()}
+    return dict(u=r['u'].to(getattr(torch, cfg['dtype'])), support=packed, index=torch.as_tensor(idx)), summary
+
+# %% ../nbs/06_encode.ipynb #5a2c9e17
+def _config(images, dictionary, lams, tau, momentum, iters, threshold, nonneg, norm, dataset, start, shard_size, dtype)->dict:
+    "The manifest: everything that determines the encoding (a resumed run must match it)."
+    return dict(dataset=dataset, start=start, n_images=len(images), image_size=list(images.shape[1:]), dictionary=dictionary_hash(dictionary),
+                n_atoms=dictionary.n_atoms, stride=dictionary.stride, lams=lams, tau=tau, momentum=momentum, iters=iters, threshold=threshold,
+                nonneg=nonneg, norm=dict(mean=list(norm.mean), std=list(norm.std)), shard_size=shard_size, dtype=dtype)
 
 # %% ../nbs/06_encode.ipynb #ea496cdb
 def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
@@ -87,9 +85,7 @@ def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
     device = device or (f'cuda:{rank % torch.cuda.device_count()}' if torch.cuda.is_available() else 'cpu')
     D = dictionary.to(device)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    cfg = dict(dataset=dataset, start=start, n_images=len(images), image_size=list(images.shape[1:]), dictionary=dictionary_hash(D),
-               n_atoms=D.n_atoms, stride=D.stride, lams=lams, tau=resolve_tau(tau, D, momentum), momentum=float(momentum), iters=iters, threshold=threshold, nonneg=nonneg,
-               norm=dict(mean=list(norm.mean), std=list(norm.std)), shard_size=shard_size, dtype=dtype)
+    cfg = _config(images, D, lams, resolve_tau(tau, D, momentum), float(momentum), iters, threshold, nonneg, norm, dataset, start, shard_size, dtype)
     if rank == 0: _write_manifest(out, cfg)
     if world > 1: dist.barrier()
     if rank: _write_manifest(out, cfg)  # validates
@@ -97,7 +93,7 @@ def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
     todo = [(s, j) for i, (s, j) in enumerate(jobs) if i % world == rank and not _shard_path(out, s, j).exists()]
     for s, j in tqdm(todo, desc=f'encode (rank {rank})', disable=not progress):
         lo, hi = s * shard_size, min(len(images), (s + 1) * shard_size)
-        tensors, summary = _encode_shard(images[lo:hi], list(range(start + lo, start + hi)), D, lams[j], cfg, norm, device, batch_size)
+        tensors, summary = _encode_shard(images[lo:hi], list(range(start + lo, start + hi)), D, lams[j], cfg, norm, batch_size)
         atomic_save_file(tensors, _shard_path(out, s, j), dict(lam=lams[j], summary=json.dumps(summary)))
     if world > 1: dist.barrier()
     return out
@@ -147,3 +143,12 @@ class EncodedDataset(Dataset):
         u = self.u[i].float()
         mask = torch.from_numpy(np.unpackbits(self.support[i].numpy())[:u.numel()].astype(bool)).view(u.shape)
         return get_threshold(self.cfg['threshold'])(u, 0., nonneg=self.cfg['nonneg']) * mask
+
+# %% ../nbs/06_encode.ipynb #bab37d41
+def check_encoding_complete(path)->int:
+    "Number of (shard, λ) files of the encoding folder `path`; raises a ValueError if any is still missing."
+    c = read_manifest(path)
+    want = [_shard_path(path, s, j) for s in range(math.ceil(c['n_images'] / c['shard_size'])) for j in range(len(c['lams']))]
+    missing = [w.name for w in want if not w.exists()]
+    if missing: raise ValueError(f"{path}: {len(missing)} of {len(want)} shards still missing (e.g. {missing[0]}); wait for the encoding to finish")
+    return len(want)

@@ -8,7 +8,8 @@ from pathlib import Path
 from .dictionary import ConvDictionary
 
 # %% auto #0
-__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_COMMAND', 'COMMANDS', 'asset', 'cifar10_dictionary', 'cifar10_warp']
+__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'COMMANDS', 'WARP_MODELS', 'LATEST_WARP', 'asset',
+           'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
 ASSETS = Path(__file__).resolve().parent / 'assets' if '__file__' in globals() else Path('../warp_lca/assets').resolve()
@@ -17,12 +18,14 @@ DICTIONARY_COMMAND = ("warp-lca train-dictionary --data cifar10-train --n-images
                       "--epochs 1 --batch-size 32 --init patches --seed 0 --out runs/cifar10_dictionary && "
                       "cp runs/cifar10_dictionary/dictionary.safetensors warp_lca/assets/cifar10_dictionary.safetensors")
 
-WARP_COMMAND = ("warp-lca encode --data cifar10-train --n-images 1536 --lams 0.15,0.2,0.85 --out runs/cifar10_enc && "
-                "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/cifar10_warp --loss mse --width 64 --lr 1e-3 "
-                "--batch-size 32 --epochs 6 --warm-start-iters 100 --threads 1 && "
-                "cp runs/cifar10_warp/predictor.safetensors warp_lca/assets/cifar10_warp.safetensors")
+WARP_V0_COMMAND = ("warp-lca encode --data cifar10-train --n-images 1536 --lams 0.15,0.2,0.85 --tau 100 --iters 1000 --momentum 0 --out runs/cifar10_enc_v0 && "
+                   "warp-lca train-predictor --encodings runs/cifar10_enc_v0 --out runs/cifar10_warp_v0 --loss mse --width 64 --lr 1e-3 "
+                   "--batch-size 32 --epochs 6 --warm-start-iters 100 --threads 1 && "
+                   "cp runs/cifar10_warp_v0/predictor.safetensors warp_lca/assets/cifar10_warp_v0.safetensors")
 
-COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp.safetensors': WARP_COMMAND}
+COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp_v0.safetensors': WARP_V0_COMMAND}
+WARP_MODELS = {'v0': 'cifar10_warp_v0.safetensors'}  # version -> shipped file
+LATEST_WARP = 'v0'
 
 def asset(name:str)->Path:
     "Path of a shipped artefact, with the command that re-creates it when it is missing."
@@ -36,7 +39,12 @@ def cifar10_dictionary(device=None)->ConvDictionary:
     return ConvDictionary.load(asset('cifar10_dictionary.safetensors'), device=device)
 
 # %% ../nbs/10_pretrained.ipynb #7d052aaf
-def cifar10_warp(device=None, **overrides):
-    "The shipped WARP-LCA model (dictionary + predictor + scaler) for CIFAR-10-like images."
+def cifar10_warp(device=None, # where to put dictionary and predictor
+                 version:str|None=None, # a key of `WARP_MODELS` (default: `LATEST_WARP`)
+                 **overrides # solver defaults to override (iters, tau, momentum, threshold, nonneg, norm)
+                ):
+    "A shipped WARP-LCA model (dictionary + predictor with its solver settings) for CIFAR-10-like images."
     from warp_lca.warp import WarpLCA
-    return WarpLCA.load(asset('cifar10_warp.safetensors'), dictionary=cifar10_dictionary(device), device=device, **overrides)
+    v = LATEST_WARP if version is None else version
+    if v not in WARP_MODELS: raise ValueError(f"version must be one of {sorted(WARP_MODELS)}, got {version!r}")
+    return WarpLCA.load(asset(WARP_MODELS[v]), dictionary=cifar10_dictionary(device), device=device, **overrides)

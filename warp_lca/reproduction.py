@@ -9,17 +9,17 @@ from dataclasses import dataclass
 from typing import Callable
 import torch
 from .dictionary import ConvDictionary
-from .lca import lca, DivergenceError
+from .lca import lca, DivergenceError, stable_tau
 from .metrics import CIFAR10_NORM, Normalization, activation_map, l0, psnr
-from .evaluate import trace_dataset, time_solver, summary, speedup, not_worse, cached, cache_key, log_iters
+from .evaluate import (Method, cached_run, time_run, summary, speedup, not_worse, cached, cache_key, log_iters,
+                                tensor_hash, dictionary_hash, start_id)
 from .classifiers import predict
 
 # %% auto #0
-__all__ = ['PAPER_TABLE1', 'PAPER_TABLE6', 'PAPER_CLAIMS', 'SIGMAS', 'SWEEP_LAMS', 'Frontend', 'predictor_id',
-           'default_frontends', 'stable_tau', 'solve', 'add_noise', 'denoise', 'tensor_hash', 'robustness',
-           'robustness_figure', 'traces', 'tinyimagenet', 'speedup_sweep', 'curves_figure', 'speedup_figure',
-           'snapshots', 'activation_maps', 'maps_figure', 'activation_correlation', 'offdiag_abs_mean',
-           'kernel_similarity', 'correlation_study', 'md_table', 'vs_paper']
+__all__ = ['PAPER_TABLE1', 'PAPER_TABLE6', 'PAPER_CLAIMS', 'SIGMAS', 'SWEEP_LAMS', 'Frontend', 'default_frontends', 'solve',
+           'add_noise', 'denoise', 'robustness', 'robustness_figure', 'traces', 'tinyimagenet', 'speedup_sweep',
+           'curves_figure', 'speedup_figure', 'snapshots', 'activation_maps', 'maps_figure', 'activation_correlation',
+           'offdiag_abs_mean', 'kernel_similarity', 'correlation_study', 'md_table', 'vs_paper']
 
 # %% ../nbs/18_reproduction.ipynb #9226a546
 PAPER_TABLE1 = {'LCA': dict(mse=0.0129, l0=924.81, l1=422.34, psnr=30.12, ssim=0.9398),       # CIFAR-10, λ=0.15, 1000 iterations
@@ -44,34 +44,23 @@ class Frontend:
     warm: Callable|None = None # warm(x_normalised, lam) -> u0; None: zero init
     id: str = '' # identifies the warm starter in cache keys
 
-def predictor_id(warp)->str:
-    "A short hash of a WarpLCA's predictor and scaler weights (what cache keys of its runs depend on)."
-    h = hashlib.sha256()
-    for mod in (warp.predictor, warp.scaler):
-        for k, v in sorted(mod.state_dict().items()): h.update(k.encode()); h.update(v.detach().cpu().float().numpy().tobytes())
-    return h.hexdigest()[:16]
-
 def default_frontends(warp=None, # a WarpLCA (or None: LCA only)
                       lca_iters:int=800, warp_iters:int=200)->list:
     "The paper's LCA and (when `warp` is given) WARP-LCA front ends."
     out = [Frontend('LCA', lca_iters)]
-    if warp is not None: out.append(Frontend('WARP-LCA', warp_iters, warp.predict_states, predictor_id(warp)))
+    if warp is not None: out.append(Frontend('WARP-LCA', warp_iters, warp.predict_states, start_id(warp)))
     return out
 
 # %% ../nbs/18_reproduction.ipynb #a0aa6058
-def stable_tau(D:ConvDictionary)->float:
-    "The smallest τ ≥ 100 at which Euler steps (dt = 1) cannot diverge: max(100, ⌈‖Φ‖²/2⌉)."
-    return float(max(100, math.ceil(D.op_norm_sq() / 2)))
-
 def solve(x:torch.Tensor, # normalised images
           D:ConvDictionary, lam:float, iters:int, *,
           tau:float=100., u0=None, **kw)->tuple:
-    "`(LCAResult, tau_used)`: hard-threshold LCA, re-run once at `stable_tau(D)` if it diverges."
+    "`(LCAResult, tau_used)`: hard-threshold LCA, re-run once at `warp_lca.lca.stable_tau(D)` if it diverges."
     try: return lca(x, D, lam, tau=tau, iters=iters, u0=u0, warn=False, **kw), tau
     except DivergenceError:
         t2 = stable_tau(D)
         if t2 <= tau: raise
-        warnings.warn(f"LCA diverged at tau={tau}; re-running at tau={t2} (= ceil(‖Φ‖²/2))", RuntimeWarning)
+        warnings.warn(f"LCA diverged at tau={tau}; re-running at the stable tau={t2}", RuntimeWarning)
         return lca(x, D, lam, tau=t2, iters=iters, u0=u0, warn=False, **kw), t2
 
 # %% ../nbs/18_reproduction.ipynb #8f69a4b7
@@ -98,10 +87,6 @@ def denoise(x:torch.Tensor, # (noisy) images in [0, 1]
     return dict(images=torch.cat(imgs), l0=torch.cat(l0s), tau=max(taus), seconds=time.perf_counter() - t0)
 
 # %% ../nbs/18_reproduction.ipynb #42258922
-def tensor_hash(x:torch.Tensor)->str:
-    "Short sha256 of a tensor's values (identifies a data set in cache keys)."
-    return hashlib.sha256(x.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:16]
-
 def robustness(x:torch.Tensor, # clean test images in [0, 1] (N, 3, 32, 32)
                y:torch.Tensor, # labels (N,)
                classifiers:dict, # name -> classifier of images in [0, 1]
@@ -111,7 +96,6 @@ def robustness(x:torch.Tensor, # clean test images in [0, 1] (N, 3, 32, 32)
                sigmas=SIGMAS, lam:float=0.2, tau:float=100., seed:int=0, clip:bool=True,
                batch_size:int=250, cache_dir=None, progress:bool=True)->dict:
     "Accuracy (%) of every classifier on noisy images, raw ('none') and denoised by each front end, per σ."
-    from warp_lca.encode import dictionary_hash
     from tqdm.auto import tqdm
     names = ['none'] + [f.name for f in frontends]
     acc = {c: {n: [] for n in names} for c in classifiers}
@@ -153,19 +137,12 @@ def robustness_figure(res:dict, title:str='Accuracy vs noise (paper Fig. 4)'):
 def traces(x:torch.Tensor, # normalised images
            D:ConvDictionary, lam:float, iters:int, *,
            warp=None, # a WarpLCA (None: LCA only)
-           tau:float=100., batch_size:int=250, data:str='cifar10-test', # data set name (part of the cache key)
+           tau:float=100., batch_size:int=250, data:str='cifar10-test', # data set name (not used: the cache key hashes the images)
            cache_dir=None, progress:bool=True)->dict:
-    "`{'LCA': trace, 'WARP-LCA': trace}` (see `warp_lca.evaluate.trace_dataset`); WARP-LCA only with `warp`."
-    from warp_lca.encode import dictionary_hash
-    base = dict(dictionary=dictionary_hash(D), lam=lam, n=len(x), iters=iters, tau=tau) | ({} if data == 'cifar10-test' else dict(data=data))
-    def get(key, fn): return fn() if cache_dir is None else cached(cache_dir, key, fn)
-    out = {'LCA': get(cache_key(kind='lca', threshold='hard', **base),
-                      lambda: trace_dataset(x, D, lam, iters=iters, tau=tau, batch_size=batch_size, progress=progress, desc=f'LCA λ={lam}'))}
-    if warp is not None:
-        out['WARP-LCA'] = get(cache_key(kind='warp', predictor=predictor_id(warp), **base),
-                              lambda: trace_dataset(x, D, lam, iters=iters, tau=tau, warm=warp.predict_states, batch_size=batch_size,
-                                                    progress=progress, desc=f'WARP λ={lam}'))
-    return out
+    "`{'LCA': run, 'WARP-LCA': run}` of plain LCA at `tau` (`warp_lca.evaluate.run_dataset`, cached); WARP-LCA only with `warp`."
+    methods = {'LCA': Method('lca', settings=dict(tau=tau))} | ({} if warp is None else {'WARP-LCA': Method('lca', warp, dict(tau=tau))})
+    return {n: cached_run(cache_dir, x, D, lam, m, iters=iters, batch_size=batch_size, progress=progress, desc=f'{n} λ={lam}')
+            for n, m in methods.items()}
 
 # %% ../nbs/18_reproduction.ipynb #8ca9d109
 def tinyimagenet(x:torch.Tensor, # Tiny ImageNet images in [0, 1] (N, 3, 64, 64)
@@ -182,7 +159,7 @@ def speedup_sweep(x:torch.Tensor, # normalised images
                   timing_n:int=250, timing_iters:int=100, cache_dir=None, progress:bool=True)->dict:
     "Per λ: final summaries, speed-up (iterations and wall-clock with the predictor) and the share of images not worse."
     sub = x[:timing_n]
-    t_it = time_solver(sub, D, lams[0], timing_iters, tau=tau, batch_size=batch_size)['solver_seconds'] / timing_iters * len(x) / len(sub)
+    t_it = time_run(sub, D, lams[0], Method('lca', settings=dict(tau=tau)), iters=timing_iters, batch_size=batch_size)['solver_seconds_per_iter'] * len(x) / len(sub)
     t_pred = 0.
     if warp is not None:
         t0 = time.perf_counter()
@@ -194,7 +171,7 @@ def speedup_sweep(x:torch.Tensor, # normalised images
         tr = all_tr[lam] = traces(x, D, lam, iters, warp=warp, tau=tau, batch_size=batch_size, cache_dir=cache_dir, progress=progress)
         row = {m: summary(t) for m, t in tr.items()}
         if warp is not None:
-            row |= dict(speedup=speedup(tr['LCA'], tr['WARP-LCA'], t_it, t_pred), not_worse=not_worse(tr['LCA'], tr['WARP-LCA']),
+            row |= dict(speedup=speedup(tr['LCA'], tr['WARP-LCA'], t_it, start_seconds=t_pred), not_worse=not_worse(tr['LCA'], tr['WARP-LCA']),
                         warp_start=summary(tr['WARP-LCA'], 0))
         rows[lam] = row
     return dict(rows=rows, traces=all_tr, seconds_per_lca_iteration=t_it, predictor_seconds=t_pred, iters=iters, tau=tau, n=len(x))

@@ -17,8 +17,8 @@ from .dictionary import ConvDictionary
 from .metrics import Normalization, CIFAR10_NORM
 from .lca import lca
 from .thresholds import get_threshold
-from .predictor import (WarpCNN, StateScaler, LOSSES, predict_states, active_counts, f1_score,
-                                warm_vs_zero, save_predictor, _lam_vector)
+from .predictor import WarpCNN, StateScaler, LOSSES, active_counts, f1_score, _lam_vector
+from .evaluate import run_dataset, compare_starts, Method
 
 # %% auto #0
 __all__ = ['lca_states_dataset', 'validate_warm_start', 'TrainResult', 'plot_history', 'train_predictor']
@@ -36,16 +36,11 @@ def lca_states_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
                       )->TensorDataset:
     "An in-memory dataset of `(x_norm, lam, u)` triples: LCA states of `images` at every λ of `lams`."
     if images.ndim != 4: raise ValueError(f"images must be (N, C, H, W), got {tuple(images.shape)}")
-    dev = torch.device(device) if device is not None else dictionary.weight.device
+    d = dictionary.to(torch.device(device) if device is not None else dictionary.weight.device)
     x = norm(images.float()) if norm is not None else images.float()
-    lca_kwargs.setdefault('warn', False)
-    xs, ls, us = [], [], []
-    for lam in lams:
-        for i in range(0, len(x), batch_size):
-            xb = x[i:i+batch_size].to(dev)
-            us.append(lca(xb, dictionary.to(dev), float(lam), iters=iters, **lca_kwargs).u.float().cpu())
-            xs.append(xb.cpu()); ls.append(torch.full((len(xb),), float(lam)))
-    return TensorDataset(torch.cat(xs), torch.cat(ls), torch.cat(us))
+    m = Method(lca_kwargs.pop('solver', 'lca'), settings=lca_kwargs)
+    us = [run_dataset(x, d, float(lam), m, iters=iters, trace=None, batch_size=batch_size, norm=None, keep=('u',), progress=False)['u'].float() for lam in lams]
+    return TensorDataset(x.repeat(len(lams), 1, 1, 1), torch.cat([torch.full((len(x),), float(l)) for l in lams]), torch.cat(us))
 
 # %% ../nbs/08_train_predictor.ipynb #cfbf9d7e
 def _check_dataset(dataset, dictionary):
@@ -88,8 +83,7 @@ def validate_warm_start(model:WarpCNN, # the predictor
     for i in range(0, len(idx), batch_size):
         x, lam, u = (torch.stack([torch.as_tensor(dataset[j][k]) for j in idx[i:i+batch_size]]) for k in range(3))
         x, lam, u = x.to(dev), lam.float().to(dev).view(-1), u.to(dev)
-        u0 = predict_states(model, scaler, x, lam)
-        r = warm_vs_zero(x, lam, d, u0, iters, norm, **lca_kwargs)
+        r = compare_starts(x, d, lam, dict(warm=model.set_scaler(scaler), zero=None), iters=iters, norm=norm, **lca_kwargs)
         a = T(u, lam.view(-1, 1, 1, 1), nonneg=nonneg)
         ref = d.decode(a, x.shape[-2:])
         px, pr = (x, ref) if norm is None else (norm.inverse(x), norm.inverse(ref))
@@ -137,6 +131,12 @@ def _atomic_torch_save(obj, path):
         if os.path.exists(tmp): os.remove(tmp)
 
 _CHECKED = ('width', 'n_atoms', 'in_channels', 'stride', 'dropout', 'loss', 'n_items', 'val_frac', 'seed')
+
+# %% ../nbs/08_train_predictor.ipynb #2f7c9e31
+def _save_starter(path, model, scaler, dictionary, lambdas=(), **meta):
+    "The trainer's final file: the starter with its scaler and λ range (`WarmStarter.save`)."
+    model.set_scaler(scaler).lambdas = list(lambdas)
+    model.save(path, dictionary, **meta)
 
 # %% ../nbs/08_train_predictor.ipynb #89b9fb70
 @dataclass
@@ -226,7 +226,7 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
                     norm:Normalization|None=CIFAR10_NORM, # normalisation of the images, for PSNR
                     prior_init:bool=True, # start a new WarpCNN predicting each atom's mean scaled state (`WarpCNN.init_output`)
                     model:nn.Module|None=None, # train this model instead of a new WarpCNN (any `model(x, lam)` warm starter)
-                    save_fn:Callable=save_predictor # writes the final file: save_fn(path, model, scaler, dictionary, **meta)
+                    save_fn:Callable|None=None # writes the final file: save_fn(path, model, scaler, dictionary, **meta); default: `_save_starter`
                    )->TrainResult:
     "Train a WARP-CNN predictor on LCA states; resumable, early-stopping, data-parallel under torchrun."
     n = _check_dataset(dataset, dictionary)
@@ -238,7 +238,7 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
     loss_fn = LOSSES[loss] if isinstance(loss, str) else loss
     loss_name = loss if isinstance(loss, str) else getattr(loss, '__name__', 'custom')
     loss_kwargs = dict(loss_kwargs or {})
-    lca_kwargs = dict(tau=100., threshold='hard', nonneg=nonneg) | dict(lca_kwargs or {})
+    lca_kwargs = dict(tau='auto', momentum=0.95, threshold='hard', nonneg=nonneg) | dict(lca_kwargs or {})
     rank, world, dev, created = _dist_setup(device)
     out_dir = Path(out_dir); ckpt_path = out_dir / 'checkpoint.pt'
     if rank == 0: out_dir.mkdir(parents=True, exist_ok=True)
@@ -353,7 +353,7 @@ def train_predictor(dataset, # items (x_norm (C,H,W), lam (0-d), u (M,h,w)); see
         model.eval()
         path = out_dir / 'predictor.safetensors'
         if rank == 0:
-            save_fn(path, model, scaler, dictionary, lambdas=sorted(lams), lca=lca_kwargs, best_epoch=st['best_epoch'],
+            (save_fn or _save_starter)(path, model, scaler, dictionary, lambdas=sorted(lams), solver=lca_kwargs, best_epoch=st['best_epoch'],
                            best_val=None if math.isinf(st['best_val']) else st['best_val'], epochs=st['epoch'], loss=loss_name,
                            loss_kwargs=loss_kwargs, scaler_q=list(scaler_q), norm=None if norm is None else dict(mean=list(norm.mean), std=list(norm.std)))
         _barrier(world)

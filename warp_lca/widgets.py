@@ -20,9 +20,8 @@ from .data import PHOTOS, photo_tiles, cifar10
 
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'pick_device', 'device_label', 'demo_images', 'as_images', 'default_dictionary', 'default_warp',
-           'pick_models', 'Trajectory', 'stable_tau', 'run_traced', 'to_uint8', 'png_bytes', 'residual_image',
-           'convergence_figure', 'ConvergenceExplorer', 'joint_normalize', 'ActivationMaps', 'atom_usage', 'AtomGrid',
-           'Explorer', 'explore']
+           'pick_models', 'Trajectory', 'run_traced', 'to_uint8', 'png_bytes', 'residual_image', 'convergence_figure',
+           'ConvergenceExplorer', 'joint_normalize', 'ActivationMaps', 'atom_usage', 'AtomGrid', 'Explorer', 'explore']
 
 # %% ../nbs/13_widgets.ipynb #b721a22d
 def pick_device(device=None # 'cpu', 'cuda', a torch.device, or None for CUDA when available
@@ -132,17 +131,13 @@ class Trajectory:
         "Index of the last traced iteration ≤ `k`."
         return max(0, int(np.searchsorted(self.iters, k, side='right')) - 1)
 
-def stable_tau(dictionary:ConvDictionary, tau:float=100.)->float:
-    "`tau`, raised to ⌈‖Φ‖²/2⌉ when smaller, so that Euler steps with dt = 1 stay stable."
-    return float(max(tau, math.ceil(dictionary.op_norm_sq() / 2)))
-
 # %% ../nbs/13_widgets.ipynb #47a38057
 def run_traced(x:torch.Tensor, # one normalised image (1, C, H, W), on the dictionary's device
                dictionary:ConvDictionary, # Φ
                lam:float, # threshold λ
                iters:int, # iterations
                threshold:str='hard', # threshold name
-               tau:float=100., # LCA time constant
+               tau='auto', # LCA time constant ('auto': the stable τ, `warp_lca.lca.stable_tau`)
                warp=None, # optional predictor with `predict_states(x, lam) -> u0`; adds a WARP-LCA run
                trace_every:int|None=None, # record every this many iterations (None: about 60 records)
                on_trace:Callable|None=None, # on_trace(trajectories) after each record
@@ -236,7 +231,7 @@ class ConvergenceExplorer:
                  lam:float=0.15, # initial λ
                  iters:int=300, # initial number of iterations
                  threshold:str='hard', # initial threshold
-                 tau:float=100., # LCA time constant (raised to the stable minimum if needed)
+                 tau='auto', # LCA time constant ('auto': the stable τ for this dictionary)
                  trace_every:int|None=None, # record every this many iterations (None: about 60 records per run)
                  auto_run:bool=False, # re-run whenever a control changes
                  background:bool|None=None, # run in a thread (None: inside a Jupyter kernel)
@@ -247,7 +242,7 @@ class ConvergenceExplorer:
         self.images = as_images(images)
         self.dictionary, warp, self.dictionary_info, self.warp_info = pick_models(dictionary, warp, self.device)
         self.warp, self.norm, self.trace_every, self.auto_run = warp, norm, trace_every, auto_run
-        self.tau = stable_tau(self.dictionary, tau)
+        self.tau = tau
         self.background = _in_kernel() if background is None else background
         self.names = ['LCA'] + (['WARP-LCA'] if warp is not None else [])
         self.result, self.error, self.n_runs, self._listeners = None, None, 0, []

@@ -255,6 +255,7 @@ def closed_form(x:torch.Tensor, # normalised images (B, C, H, W)
     g, s, c = _closed_form(x, dictionary, lam, nonneg, scale, 'soft', grad)
     return s * c
 
+# %% ../nbs/12_solvers.ipynb #bfe89ed3
 def closed_form_state(x:torch.Tensor, # normalised images (B, C, H, W)
                       dictionary:ConvDictionary, # the dictionary Φ
                       lam, # threshold level λ (float or (B,) tensor)

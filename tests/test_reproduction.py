@@ -7,6 +7,7 @@ from warp_lca.classifiers import CLASSIFIERS, DATA_MD_ACCURACY, build_classifier
 from warp_lca.data import shared_data, cifar10, photo_tiles
 from warp_lca.lca import lca
 from warp_lca.metrics import CIFAR10_NORM
+from warp_lca.evaluate import Method
 from warp_lca import reproduction as R
 
 HAVE_WEIGHTS = shared_weights() is not None and shared_data('cifar10') is not None
@@ -62,11 +63,13 @@ def test_robustness_small(test_set):
     D = cifar10_dictionary()
     clf = {'resnet20': load_classifier('resnet20')}
     warm = lambda xb, lam: lca(xb, D, lam, iters=10, warn=False).u
-    res = R.robustness(x, y, clf, D, [R.Frontend('LCA', 20), R.Frontend('warm', 10, warm, 'lca10')], sigmas=(0., 0.3), batch_size=5, progress=False)
+    fes = {R.LCA_PAPER: (Method('lca', settings=dict(tau=100.), name='LCA'), 20), 'warm': (Method('lca', warm, dict(tau=100.), 'LCA@10 start'), 10)}
+    res = R.robustness(x, y, clf, D, fes, sigmas=(0., 0.3), batch_size=5, progress=False)
     acc = res['accuracy']['resnet20']
     assert acc['none'][0] == pytest.approx(accuracy(clf['resnet20'], x, y))  # σ = 0 baseline = clean accuracy
-    assert set(acc) == {'none', 'LCA', 'warm'} and all(len(v) == 2 for v in acc.values())
-    assert res['stats']['LCA']['psnr'][1] > res['stats']['none']['psnr'][1]  # LCA denoises σ = 0.3
+    assert set(acc) == {'none', R.LCA_PAPER, 'warm'} and all(len(v) == 2 for v in acc.values())
+    assert res['stats'][R.LCA_PAPER]['psnr'][1] > res['stats']['none']['psnr'][1]  # LCA denoises σ = 0.3
+    assert res['labels'][R.LCA_PAPER] == 'LCA (τ=100) @20' and res['better'] == [R.LCA_PAPER] * 2  # τ used is in the label
     fig = R.robustness_figure(res); assert len(fig.data) == 3
 
 def test_benchmark_script_smoke(tmp_path):

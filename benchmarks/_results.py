@@ -1,4 +1,4 @@
-"Shared by the benchmark scripts: write JSON results and replace this script's section of benchmarks/RESULTS.md."
+"Shared by the benchmark scripts: write JSON results, small HTML pages, and replace this script's section of benchmarks/RESULTS.md."
 import json, platform, re, time
 from pathlib import Path
 import torch
@@ -24,3 +24,10 @@ def update_section(name: str, markdown: str, path=None, head: str | None = None)
     pat = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S)
     text = pat.sub(lambda m: block, text) if pat.search(text) else text.rstrip() + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True); path.write_text(text)
+
+def write_html(name: str, parts, title: str | None = None, folder=None) -> Path:
+    """Write `<folder>/<name>.html` (default folder: benchmarks/results) from plotly figures and HTML strings.
+    plotly.js goes once into that folder as plotly.min.js (git-ignored; without it the page loads plotly from its CDN):
+    see `warp_lca.reports.write_html`. Downsample images first (`warp_lca.reports.png_data_uri`, `downsample`)."""
+    from warp_lca.reports import write_html as _write_html
+    return _write_html(Path(folder or HERE / 'results') / f'{name}.html', parts, title=title or name)

@@ -7,7 +7,7 @@ Resumable: each finished λ is kept in benchmarks/results/dictionary_quality.jso
 """
 import argparse, json, math, time, warnings
 import numpy as np, torch
-from _results import HERE, machine, write_json, update_section
+from _results import HERE, machine, write_json, update_section, write_html
 from warp_lca.data import cifar10
 from warp_lca.lca import DivergenceError
 from warp_lca.metrics import CIFAR10_NORM
@@ -76,7 +76,7 @@ def report(rows, a, n2):
     f = go.Figure([go.Scatter(x=l0[o], y=ps[o], mode='lines+markers', text=[lams[i] for i in o], name='ours (λ sweep)'),
                    go.Scatter(x=[PAPER['l0']], y=[PAPER['psnr']], mode='markers', marker=dict(size=12, symbol='x'), name='paper LCA (Table 1)')])
     f.update_layout(title='PSNR vs L0, hard-threshold LCA, 1000 iterations, CIFAR-10 test', xaxis_title='L0 (non-zeros per image)', yaxis_title='PSNR dB')
-    f.write_html(HERE / 'results' / 'dictionary_quality.html', include_plotlyjs='cdn')
+    write_html('dictionary_quality', [f], title='Shipped CIFAR-10 dictionary: PSNR vs L0')
     print('\n'.join(lines))
 
 if __name__ == '__main__': main()

@@ -26,9 +26,9 @@ def test_decode_is_exact_adjoint_of_encode(M, C, k, s, H, W, B, seed):
 @settings(max_examples=30, deadline=None)
 @given(lam=st.floats(0.05, 2.0), nonneg=st.booleans(), name=st.sampled_from(['soft', 'hard', 'cel0', 'half']))
 def test_thresholds_are_proxes_of_their_penalties(lam, nonneg, name):
-    T = dict(soft=soft, hard=hard, cel0=cel0, half=half)[name]
+    threshold = dict(soft=soft, hard=hard, cel0=cel0, half=half)[name]
     u = torch.linspace(-5, 5, 101, dtype=torch.float64)
-    ref, got = prox_bruteforce(u, penalty(name), lam, nonneg, n=40001), T(u, lam, nonneg=nonneg)
+    ref, got = prox_bruteforce(u, penalty(name), lam, nonneg, n=40001), threshold(u, lam, nonneg=nonneg)
     obj = lambda a: 0.5 * (a - u) ** 2 + penalty(name)(a, lam)
     assert (obj(got) <= obj(ref) + 1e-6).all()  # never worse than the grid minimiser
     assert ((got - ref).abs() < 1e-3).float().mean() > 0.97  # and equal to it except at ties

@@ -24,6 +24,13 @@ def _load_photo(name):
     im = skimage.data.stereo_motorcycle()[0] if name == 'motorcycle' else getattr(skimage.data, name)()
     return torch.from_numpy(np.ascontiguousarray(im[..., :3])).permute(2, 0, 1).float() / 255
 
+# %% ../nbs/04_data.ipynb #77e720f2
+def _resize(im, scale):
+    "Antialiased bilinear resize of a (C, H, W) image by `scale`, clamped to [0, 1]."
+    size = [max(1, round(s * scale)) for s in im.shape[-2:]]
+    return F.interpolate(im[None], size=size, mode='bilinear', antialias=True, align_corners=False)[0].clamp(0, 1)
+
+# %% ../nbs/04_data.ipynb #77e720f4
 def photos(names=PHOTOS, # which of `PHOTOS`
            max_side:int|None=None # downscale so that the longer side is at most this (None: full size)
           )->dict:
@@ -33,10 +40,6 @@ def photos(names=PHOTOS, # which of `PHOTOS`
     out = {n: _load_photo(n) for n in names}
     if max_side: out = {n: _resize(im, max_side / max(im.shape[-2:])) if max(im.shape[-2:]) > max_side else im for n, im in out.items()}
     return out
-
-def _resize(im, scale):
-    size = [max(1, round(s * scale)) for s in im.shape[-2:]]
-    return F.interpolate(im[None], size=size, mode='bilinear', antialias=True, align_corners=False)[0].clamp(0, 1)
 
 # %% ../nbs/04_data.ipynb #c250b0fd
 def photo_tiles(size:int=32, # tile side
@@ -64,6 +67,7 @@ def shared_data(*parts)->Path|None:
             return p if p.exists() else None
     return None
 
+# %% ../nbs/04_data.ipynb #08facdd0
 CIFAR_NPZ = {'train': ('cifar10', 'cifar10_train50000_lossless.npz'), 'test': ('cifar10', 'cifar10_test1000_lossless.npz')}
 TINY_NPZ = ('tinyimagenet', 'tinyimagenet_val2000.npz')
 

@@ -9,12 +9,11 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from safetensors.torch import save_file, load_file, safe_open
 
 # %% auto #0
-__all__ = ['phase_kernel', 'ConvDictionary', 'code_size', 'to_phase', 'from_phase', 'phase_mask', 'encode_phase',
-           'adjoint_kernel', 'decode_phase', 'encode', 'decode', 'normalize_', 'random', 'from_patches', 'op_norm_sq',
-           'atomic_save_file', 'save', 'load', 'atom_grid']
+__all__ = ['phase_kernel', 'ConvDictionary', 'adjoint_kernel', 'atomic_save_file', 'atom_grid']
 
 # %% ../nbs/02_dictionary.ipynb #f89f16a0
 def _check_odd(k):
@@ -55,53 +54,65 @@ class ConvDictionary(nn.Module):
     n_atoms = property(lambda self: self.weight.shape[0])
     in_channels = property(lambda self: self.weight.shape[1])
     kernel_size = property(lambda self: self.weight.shape[-1])
-    def extra_repr(self): return f"n_atoms={self.n_atoms}, in_channels={self.in_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+
+# %% ../nbs/02_dictionary.ipynb #5d3f0a92
+@patch
+def extra_repr(self:ConvDictionary):
+    return f"n_atoms={self.n_atoms}, in_channels={self.in_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
 
 # %% ../nbs/02_dictionary.ipynb #bb313a05
+@patch
 def code_size(self:ConvDictionary, size):
     "Spatial size `(h, w)` of the codes of an image of spatial size `size=(H, W)`."
     return tuple(-(-n // self.stride) for n in size)
 
+# %% ../nbs/02_dictionary.ipynb #3c9e5b71
+@patch
 def to_phase(self:ConvDictionary, x:torch.Tensor)->torch.Tensor:
     "Images (B, C, H, W) → phases (B, C*s*s, h, w), zero beyond the image."
     s = self.stride; h, w = self.code_size(x.shape[-2:])
     return F.pixel_unshuffle(F.pad(x, (0, s*w - x.shape[-1], 0, s*h - x.shape[-2])), s)
 
+# %% ../nbs/02_dictionary.ipynb #5e1b7d93
+@patch
 def from_phase(self:ConvDictionary, p:torch.Tensor, size)->torch.Tensor:
     "Phases (B, C*s*s, h, w) → images (B, C, H, W) cropped to `size`."
     return F.pixel_shuffle(p, self.stride)[..., :size[0], :size[1]]
 
+# %% ../nbs/02_dictionary.ipynb #703d9fb5
+@patch
 def phase_mask(self:ConvDictionary, size, device=None, dtype=torch.float32):
     "Mask of the phase positions inside an image of `size`, or None when every position is inside."
     if all(n % self.stride == 0 for n in size): return None
     return self.to_phase(torch.ones(1, self.in_channels, *size, device=device, dtype=dtype))
 
-for f in (code_size, to_phase, from_phase, phase_mask): setattr(ConvDictionary, f.__name__, f)
-
 # %% ../nbs/02_dictionary.ipynb #be04d887
-def _pads(self):
-    b, a = _phase_geometry(self.kernel_size, self.stride)[2]
-    return b, a
+def _pads(dictionary):
+    "Phase-domain padding (before, after) of `dictionary`."
+    return _phase_geometry(dictionary.kernel_size, dictionary.stride)[2]
 
+@patch
 def encode_phase(self:ConvDictionary, p:torch.Tensor, wq:torch.Tensor|None=None)->torch.Tensor:
     "Φᵀ applied to phases `p`; pass a precomputed `wq=phase_kernel(...)` in hot loops."
     wq = phase_kernel(self.weight, self.stride).to(p.dtype) if wq is None else wq
     b, a = _pads(self)
     return F.conv2d(p, wq, padding=b) if a == b else F.conv2d(F.pad(p, (b, a, b, a)), wq)
 
+# %% ../nbs/02_dictionary.ipynb #c5d8e40a
 def adjoint_kernel(wq:torch.Tensor)->torch.Tensor:
     "The kernel of the adjoint convolution: transposed channels, flipped taps."
     return wq.transpose(0, 1).flip(-1, -2)
 
+# %% ../nbs/02_dictionary.ipynb #e7fa062c
+@patch
 def decode_phase(self:ConvDictionary, a:torch.Tensor, wq:torch.Tensor|None=None, wp:torch.Tensor|None=None)->torch.Tensor:
     "Φ applied to codes `a`, in the phase domain (exact adjoint of `encode_phase`); `wp=adjoint_kernel(wq)` in hot loops."
     if wp is None: wp = adjoint_kernel(phase_kernel(self.weight, self.stride).to(a.dtype) if wq is None else wq)
     b, aa = _pads(self)
     return F.conv2d(a, wp, padding=b) if aa == b else F.conv2d(F.pad(a, (aa, b, aa, b)), wp)
 
-for f in (encode_phase, decode_phase): setattr(ConvDictionary, f.__name__, f)
-
 # %% ../nbs/02_dictionary.ipynb #aeec3a41
+@patch
 def _check_input(self:ConvDictionary, x, name='x'):
     if not isinstance(x, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if x.ndim != 4: raise ValueError(f"{name} must have 4 dims (B, C, H, W), got shape {tuple(x.shape)}")
@@ -109,35 +120,40 @@ def _check_input(self:ConvDictionary, x, name='x'):
     if x.device != self.weight.device: raise ValueError(f"{name} is on {x.device} but the dictionary is on {self.weight.device}; move one of them")
     if min(x.shape[-2:]) < self.kernel_size: raise ValueError(f"{name} is {tuple(x.shape[-2:])}, smaller than the kernel ({self.kernel_size})")
 
+# %% ../nbs/02_dictionary.ipynb #0a1c2d3e
+@patch
 def encode(self:ConvDictionary, x:torch.Tensor)->torch.Tensor:
     "Φᵀx: correlate images (B, C, H, W) with every atom → (B, M, ⌈H/s⌉, ⌈W/s⌉)."
     self._check_input(x)
     return self.encode_phase(self.to_phase(x.to(self.weight.dtype)))
 
+# %% ../nbs/02_dictionary.ipynb #2c3e4f50
+@patch
 def decode(self:ConvDictionary, a:torch.Tensor, size)->torch.Tensor:
     "Φa: images (B, C, *size) from codes (B, M, h, w)."
     if a.ndim != 4 or a.shape[1] != self.n_atoms: raise ValueError(f"a must be (B, {self.n_atoms}, h, w), got {tuple(a.shape)}")
     if tuple(a.shape[-2:]) != self.code_size(size): raise ValueError(f"a has spatial size {tuple(a.shape[-2:])}, images of size {tuple(size)} need {self.code_size(size)}")
     return self.from_phase(self.decode_phase(a.to(self.weight.dtype)), size)
 
-for f in (_check_input, encode, decode): setattr(ConvDictionary, f.__name__, f)
-
 # %% ../nbs/02_dictionary.ipynb #f6c4d40a
+@patch
 @torch.no_grad()
 def normalize_(self:ConvDictionary, eps:float=1e-12)->ConvDictionary:
     "Rescale every atom to unit ℓ2 norm, in place."
     self.weight.div_(self.weight.flatten(1).norm(dim=1).clamp_min(eps).view(-1, 1, 1, 1))
     return self
 
-@classmethod
-def random(cls, n_atoms:int=100, in_channels:int=3, kernel_size:int=9, stride:int=2, seed:int|None=None, device=None):
+# %% ../nbs/02_dictionary.ipynb #5f617283
+@patch(cls_method=True)
+def random(cls:ConvDictionary, n_atoms:int=100, in_channels:int=3, kernel_size:int=9, stride:int=2, seed:int|None=None, device=None):
     "Unit-norm Gaussian atoms."
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     w = torch.randn(n_atoms, in_channels, kernel_size, kernel_size, generator=g)
     return cls(w, stride).to(device).normalize_()
 
-@classmethod
-def from_patches(cls, images:torch.Tensor, n_atoms:int=100, kernel_size:int=9, stride:int=2, seed:int|None=None):
+# %% ../nbs/02_dictionary.ipynb #60728394
+@patch(cls_method=True)
+def from_patches(cls:ConvDictionary, images:torch.Tensor, n_atoms:int=100, kernel_size:int=9, stride:int=2, seed:int|None=None):
     "Unit-norm, mean-removed random patches of `images` (B, C, H, W)."
     if images.ndim != 4 or min(images.shape[-2:]) < kernel_size: raise ValueError(f"images must be (B, C, H, W) with H, W >= {kernel_size}, got {tuple(images.shape)}")
     g = torch.Generator().manual_seed(seed) if seed is not None else None
@@ -147,30 +163,28 @@ def from_patches(cls, images:torch.Tensor, n_atoms:int=100, kernel_size:int=9, s
     w = w - w.mean((1, 2, 3), keepdim=True) + 1e-3 * torch.randn(w.shape, generator=g)
     return cls(w, stride).normalize_()
 
-ConvDictionary.normalize_ = normalize_
-ConvDictionary.random, ConvDictionary.from_patches = random, from_patches
+# %% ../nbs/02_dictionary.ipynb #8293a4b6
+@patch
+def _gram(self:ConvDictionary, a, wq, mask):
+    "ΦᵀΦa for codes `a` of an image whose phase mask is `mask`."
+    r = self.decode_phase(a, wq)
+    return self.encode_phase(r if mask is None else r * mask, wq)
 
 # %% ../nbs/02_dictionary.ipynb #d8391192
+@patch
 @torch.no_grad()
 def op_norm_sq(self:ConvDictionary, size=(64, 64), iters:int=100, seed:int=0)->float:
     "‖Φ‖² (largest eigenvalue of ΦᵀΦ) by power iteration; cached until the weights change."
     key = (self.weight._version, self.weight.data_ptr(), tuple(size), iters)
     if self._norm_cache is not None and self._norm_cache[0] == key: return self._norm_cache[1]
-    g = torch.Generator().manual_seed(seed)
-    a = torch.randn(1, self.n_atoms, *self.code_size(size), generator=g).to(self.weight)
+    a = torch.randn(1, self.n_atoms, *self.code_size(size), generator=torch.Generator().manual_seed(seed)).to(self.weight)
     wq = phase_kernel(self.weight, self.stride); mask = self.phase_mask(size, self.weight.device, self.weight.dtype)
     lam = 0.
     for _ in range(iters):
-        a = a / a.norm()
-        r = self.decode_phase(a, wq)
-        if mask is not None: r = r * mask
-        b = self.encode_phase(r, wq)
-        lam = float((a * b).sum())
-        a = b
+        a = a / a.norm(); b = self._gram(a, wq, mask)
+        lam = float((a * b).sum()); a = b
     self._norm_cache = (key, lam)
     return lam
-
-ConvDictionary.op_norm_sq = op_norm_sq
 
 # %% ../nbs/02_dictionary.ipynb #c41a3bd2
 def atomic_save_file(tensors:dict, path, metadata:dict|None=None):
@@ -184,13 +198,15 @@ def atomic_save_file(tensors:dict, path, metadata:dict|None=None):
         if os.path.exists(tmp): os.remove(tmp)
 
 # %% ../nbs/02_dictionary.ipynb #baae6a2c
+@patch
 def save(self:ConvDictionary, path, **extra):
     "Save atoms and hyper-parameters (plus `extra` metadata) to a safetensors file."
     meta = dict(kind='ConvDictionary', stride=self.stride, extra=json.dumps(extra))
     atomic_save_file({'weight': self.weight}, path, meta)
 
-@classmethod
-def load(cls, path, device=None):
+# %% ../nbs/02_dictionary.ipynb #a4b5c6d8
+@patch(cls_method=True)
+def load(cls:ConvDictionary, path, device=None):
     "Load a dictionary saved with `save`."
     with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
     if meta.get('kind') != 'ConvDictionary': raise ValueError(f"{path} is not a ConvDictionary file (metadata {meta})")
@@ -198,7 +214,14 @@ def load(cls, path, device=None):
     d.meta = json.loads(meta.get('extra', '{}'))
     return d
 
-ConvDictionary.save, ConvDictionary.load = save, load
+# %% ../nbs/02_dictionary.ipynb #b5c6d7e9
+def _atom_contrast(w:torch.Tensor, contrast:str)->torch.Tensor:
+    "Atoms (M, C, k, k) mapped to [0, 1]: 'minmax' per atom, or 'centered' (zero at grey)."
+    if contrast == 'minmax':
+        lo, hi = w.flatten(1).min(1)[0].view(-1, 1, 1, 1), w.flatten(1).max(1)[0].view(-1, 1, 1, 1)
+        return (w - lo) / (hi - lo).clamp_min(1e-12)
+    if contrast == 'centered': return 0.5 + 0.5 * w / w.flatten(1).abs().amax(1).clamp_min(1e-12).view(-1, 1, 1, 1)
+    raise ValueError(f"contrast must be 'minmax' or 'centered', got {contrast!r}")
 
 # %% ../nbs/02_dictionary.ipynb #9f6a31c1
 def atom_grid(weight:torch.Tensor, # atoms (M, C, k, k)
@@ -208,16 +231,9 @@ def atom_grid(weight:torch.Tensor, # atoms (M, C, k, k)
               border:bool=False # also pad around the outside
              ):
     "Atoms tiled into a float (H, W, 3) array in [0, 1], each with its own contrast."
-    import numpy as np
     w = weight.detach().float().cpu()
     M, C, k, _ = w.shape
-    if C == 1: w = w.expand(M, 3, k, k)
-    w = w[:, :3]
-    if contrast == 'minmax':
-        lo, hi = w.flatten(1).min(1)[0].view(-1, 1, 1, 1), w.flatten(1).max(1)[0].view(-1, 1, 1, 1)
-        w = (w - lo) / (hi - lo).clamp_min(1e-12)
-    elif contrast == 'centered': w = 0.5 + 0.5 * w / w.flatten(1).abs().amax(1).clamp_min(1e-12).view(-1, 1, 1, 1)
-    else: raise ValueError(f"contrast must be 'minmax' or 'centered', got {contrast!r}")
+    w = _atom_contrast(w.expand(M, 3, k, k) if C == 1 else w[:, :3], contrast)
     ncols = ncols or math.ceil(math.sqrt(M)); nrows = math.ceil(M / ncols); b = pad if border else 0
     grid = torch.ones(3, nrows * (k + pad) - pad + 2 * b, ncols * (k + pad) - pad + 2 * b)
     for i in range(M):

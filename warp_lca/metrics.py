@@ -6,6 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import torch
+from fastcore.basics import patch
 import torch.nn.functional as F
 from typing import Sequence
 
@@ -21,19 +22,23 @@ class Normalization:
     std: Sequence[float] # per-channel standard deviation
 
     def _stats(self, x):
+        "Mean and std as (C, 1, 1) tensors like `x`."
         if x.shape[-3] != len(self.mean): raise ValueError(f"x has {x.shape[-3]} channels, the normalization {len(self.mean)}")
-        shape = (-1, 1, 1)
-        return (torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(shape),
-                torch.tensor(self.std, dtype=x.dtype, device=x.device).view(shape))
+        t = lambda v: torch.tensor(v, dtype=x.dtype, device=x.device).view(-1, 1, 1)
+        return t(self.mean), t(self.std)
 
-    def __call__(self, x:torch.Tensor)->torch.Tensor:
-        "Normalise images in [0, 1]."
-        m, s = self._stats(x); return (x - m) / s
+# %% ../nbs/01_metrics.ipynb #5a9e0c91
+@patch
+def __call__(self:Normalization, x:torch.Tensor)->torch.Tensor:
+    "Normalise images in [0, 1]."
+    m, s = self._stats(x); return (x - m) / s
 
-    def inverse(self, x:torch.Tensor)->torch.Tensor:
-        "Map normalised images back to [0, 1] pixel units."
-        m, s = self._stats(x); return x * s + m
+@patch
+def inverse(self:Normalization, x:torch.Tensor)->torch.Tensor:
+    "Map normalised images back to [0, 1] pixel units."
+    m, s = self._stats(x); return x * s + m
 
+# %% ../nbs/01_metrics.ipynb #5a9e0c92
 CIFAR10_NORM = Normalization((0.4914, 0.4822, 0.4465), (0.247, 0.243, 0.261))
 
 # %% ../nbs/01_metrics.ipynb #0e6233ec
@@ -43,14 +48,17 @@ def mse(x:torch.Tensor, recon:torch.Tensor)->torch.Tensor:
     "Mean squared error per image."
     return (_per_image(x) - _per_image(recon)).pow(2).mean(1)
 
+# %% ../nbs/01_metrics.ipynb #0e6233ed
 def l0(a:torch.Tensor)->torch.Tensor:
     "Number of non-zero coefficients per image."
     return (_per_image(a) != 0).sum(1).to(a.dtype if a.is_floating_point() else torch.float32)
 
+# %% ../nbs/01_metrics.ipynb #0e6233ee
 def l1(a:torch.Tensor)->torch.Tensor:
     "Sum of absolute coefficients per image."
     return _per_image(a).abs().sum(1)
 
+# %% ../nbs/01_metrics.ipynb #0e6233ef
 def activation_map(a:torch.Tensor)->torch.Tensor:
     "Accumulated activation map (paper Fig. 5): non-zero coefficients over the atoms at each position, (..., h, w)."
     return (a != 0).sum(-3)
@@ -72,6 +80,14 @@ def psnr(x:torch.Tensor, recon:torch.Tensor, data_range:float=1.)->torch.Tensor:
     "Peak signal-to-noise ratio in dB per image."
     return 10 * torch.log10(data_range ** 2 / mse(x, recon).clamp_min(1e-20))
 
+# %% ../nbs/01_metrics.ipynb #9b89f114
+def _local_stats(x, y, win_size):
+    "Local means of x, y and sample (co)variances of x, y over a `win_size` uniform window."
+    C = x.shape[1]
+    ux, uy, uxx, uyy, uxy = F.avg_pool2d(torch.cat([x, y, x*x, y*y, x*y], 1), win_size, stride=1).split(C, 1)
+    n = win_size ** 2; cov = n / (n - 1)
+    return ux, uy, cov * (uxx - ux*ux), cov * (uyy - uy*uy), cov * (uxy - ux*uy)
+
 # %% ../nbs/01_metrics.ipynb #9b89f115
 def ssim(x:torch.Tensor, # images (B, C, H, W) in [0, data_range]
          y:torch.Tensor, # reconstructions, same shape
@@ -81,12 +97,7 @@ def ssim(x:torch.Tensor, # images (B, C, H, W) in [0, data_range]
     "Structural similarity per image, as `skimage.metrics.structural_similarity` computes it."
     if x.ndim != 4 or x.shape != y.shape: raise ValueError(f"x and y must be (B, C, H, W) of the same shape, got {tuple(x.shape)}, {tuple(y.shape)}")
     if min(x.shape[-2:]) < win_size: raise ValueError(f"images must be at least win_size={win_size} pixels wide, got {tuple(x.shape[-2:])}")
-    x, y = x.double(), y.double()  # stable variances
-    B, C = x.shape[:2]
-    st = F.avg_pool2d(torch.cat([x, y, x*x, y*y, x*y], 1), win_size, stride=1)
-    ux, uy, uxx, uyy, uxy = st.split(C, 1)
-    n = win_size ** 2; cov = n / (n - 1)
-    vx, vy, vxy = cov * (uxx - ux*ux), cov * (uyy - uy*uy), cov * (uxy - ux*uy)
+    ux, uy, vx, vy, vxy = _local_stats(x.double(), y.double(), win_size)  # float64: stable variances
     c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
     s = ((2*ux*uy + c1) * (2*vxy + c2)) / ((ux*ux + uy*uy + c1) * (vx + vy + c2))
     return s.flatten(1).mean(1).float()

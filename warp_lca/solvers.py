@@ -25,80 +25,123 @@ def prox_level(name:str, # threshold name: 'soft', 'hard', 'half' or 'cel0' (any
     if name == 'half': return step ** (2/3) * lam
     return step * lam
 
-def proximal(threshold, # threshold name or callable T(u, lam, nonneg=)
+# %% ../nbs/12_solvers.ipynb #c2274cb1
+def proximal(threshold, # threshold name or callable threshold(u, lam, nonneg=)
              step:float, # gradient step η > 0
              gamma:float=0.5 # the CEL0 prox step of `threshold='cel0'` (as in `warp_lca.thresholds.cel0`)
             )->Callable:
     "`prox(v, lam, nonneg)`: the proximal operator of `step * P_lam`, P the penalty of `threshold`."
-    T = get_threshold(threshold)
+    thresh = get_threshold(threshold)
     name = threshold if isinstance(threshold, str) else None
     if name == 'cel0':
         if not step * gamma < 1: raise ValueError(f"cel0 needs step*gamma < 1, got step={step}, gamma={gamma}")
         return lambda v, lam, nonneg=True: cel0(v, step * lam, nonneg=nonneg, gamma=step * gamma)
-    return lambda v, lam, nonneg=True: T(v, prox_level(name, step, lam), nonneg=nonneg)
+    return lambda v, lam, nonneg=True: thresh(v, prox_level(name, step, lam), nonneg=nonneg)
 
 # %% ../nbs/12_solvers.ipynb #a6419202
 from .lca import PhaseOps  # shared with LCA: one set of Φ-operations for every solver
 
 # %% ../nbs/12_solvers.ipynb #c99dcbc0
-def _check_like(x, dictionary, lam, iters, t, name):
-    "Validate tensor `t` as a code-shaped argument called `name`."
-    check_args(x, dictionary, lam, iters, t, u0_name=name)
-
-def _check_step(step, L, limit, warn):
-    if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0): raise ValueError(f"step must be a number > 0, got {step!r}")
-    if warn and step > limit / L * (1 + 1e-6):
-        warnings.warn(f"step={step:.4g} is above {limit}/L = {limit / L:.4g} (L = ‖Φ‖² + 2·anchor_weight = {L:.4g}): "
-                      f"the iteration may diverge; use step <= {limit / L:.4g} (the default)", RuntimeWarning, stacklevel=4)
-
-# %% ../nbs/12_solvers.ipynb #5acb9b51
-def _prox_solve(kind, x, dictionary, lam, iters, step, threshold, nonneg, z0, u0, trace_every, tol, callback, norm,
-                penalty, anchor, anchor_weight, grad, warn, cel0_gamma=0.5):
-    "ISTA (`kind='ista'`) or FISTA (`kind='fista'`) on `drive`."
+def _check_codes(x, dictionary, lam, iters, z0, u0, anchor):
+    "Validate the arguments; λ as the solvers use it and the shape of the codes."
     lam, shape = check_args(x, dictionary, lam, iters)
     for t, n in ((z0, 'z0'), (u0, 'u0'), (anchor, 'anchor')):
-        if t is not None: _check_like(x, dictionary, lam, iters, t, n)
+        if t is not None: check_args(x, dictionary, lam, iters, t, u0_name=n)
     if z0 is not None and u0 is not None: raise ValueError("give z0 (codes) or u0 (an LCA state), not both")
+    return lam, shape
+
+# %% ../nbs/12_solvers.ipynb #2e3f4051
+def _start_codes(x, shape, lam, nonneg, z0, u0, anchor, threshold):
+    "Initial codes: `z0`, else the activations of the LCA state `u0`, else `anchor`, else zeros."
+    if z0 is not None: return z0.to(x.dtype)
+    if u0 is not None: return get_threshold(threshold)(u0.to(x.dtype), lam, nonneg=nonneg)
+    if anchor is not None: return anchor.to(x.dtype)
+    return torch.zeros(shape, dtype=x.dtype, device=x.device)
+
+# %% ../nbs/12_solvers.ipynb #51627384
+def _check_step(step, L, limit, warn):
+    "Raise unless `step` is a number > 0; warn when it is above `limit`/L."
+    if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0): raise ValueError(f"step must be a number > 0, got {step!r}")
+    if warn and step > limit / L * (1 + 1e-6):
+        warnings.warn(f"step={step:.4g} is above {limit}/L = {limit / L:.4g} (L = ‖Φ‖² + the smooth term's Lipschitz constant = {L:.4g}): "
+                      f"the iteration may diverge; use step <= {limit / L:.4g} (the default)", RuntimeWarning, stacklevel=4)
+
+# %% ../nbs/12_solvers.ipynb #5acb9b50
+def _check_smooth(smooth_grad, smooth_lipschitz):
+    "Raise unless `smooth_grad` is None or callable and `smooth_lipschitz` a number >= 0."
+    if smooth_grad is not None and not callable(smooth_grad): raise TypeError(f"smooth_grad must be a callable y -> gradient or None, got {type(smooth_grad).__name__}")
+    if not (isinstance(smooth_lipschitz, (int, float)) and math.isfinite(smooth_lipschitz) and smooth_lipschitz >= 0):
+        raise ValueError(f"smooth_lipschitz must be a number >= 0 (the Lipschitz constant of smooth_grad), got {smooth_lipschitz!r}")
+
+# %% ../nbs/12_solvers.ipynb #5acb9b52
+def _anchor_term(anchor, anchor_weight, dtype):
+    "γ‖a − c‖² as (gradient, Lipschitz constant, elementwise energy); (None, 0, None) without an anchor."
     if not (isinstance(anchor_weight, (int, float)) and math.isfinite(anchor_weight) and anchor_weight >= 0):
         raise ValueError(f"anchor_weight must be a number >= 0, got {anchor_weight!r}")
-    gam = float(anchor_weight) if anchor is not None else 0.
-    L = dictionary.op_norm_sq() + 2 * gam
+    if anchor is None or anchor_weight == 0: return None, 0., None
+    c, gam = anchor.to(dtype), float(anchor_weight)
+    return (lambda y: 2 * gam * (y - c)), 2 * gam, (lambda a: gam * (a - c) ** 2)
+
+# %% ../nbs/12_solvers.ipynb #5acb9b54
+def _smooth(anchor, anchor_weight, smooth_grad, smooth_lipschitz, dtype):
+    "The extra smooth term (anchor term plus `smooth_grad`) as (gradient or None, Lipschitz constant, elementwise energy or None)."
+    _check_smooth(smooth_grad, smooth_lipschitz)
+    ga, la, ea = _anchor_term(anchor, anchor_weight, dtype)
+    g = (lambda y: ga(y) + smooth_grad(y)) if ga is not None and smooth_grad is not None else ga or smooth_grad
+    return g, la + smooth_lipschitz, ea
+
+# %% ../nbs/12_solvers.ipynb #5acb9b57
+def _gradient_step(ops:PhaseOps, step:float, smooth_grad, grad:bool)->Callable:
+    "`y -> y − η∇f(y)`, f = ½‖x − Φy‖² (+ the smooth term)."
+    def v(y):
+        g = ops.back(y)
+        if smooth_grad is not None: g = g - smooth_grad(y) if grad else g.sub_(smooth_grad(y))
+        return y + step * g if grad else g.mul_(step).add_(y)
+    return v
+
+# %% ../nbs/12_solvers.ipynb #5acb9b5a
+def _energy_penalty(threshold, penalty, extra=None):
+    "The penalty of the traced energy: `penalty`, else the threshold's own, else ℓ1; plus `extra(a)` when given."
+    pen = penalty or (threshold if isinstance(threshold, str) and threshold in PENALTIES else 'soft')
+    if extra is None: return pen
+    P = get_penalty(pen) if isinstance(pen, str) else pen
+    return lambda a, lam, **kw: P(a, lam) + extra(a)
+
+# %% ../nbs/12_solvers.ipynb #5acb9b5d
+def _extrapolate(st:dict, z_old, z):
+    "FISTA: t_k and y_k = z_k + (t_{k−1} − 1)/t_k · (z_k − z_{k−1}), into `st`."
+    t = st['t']; t_new = (1 + math.sqrt(1 + 4 * t * t)) / 2
+    st.update(y=torch.lerp(z_old, z, 1 + (t - 1) / t_new), t=t_new)
+
+# %% ../nbs/12_solvers.ipynb #5acb9b5f
+def _prox_step(kind:str, gradient_step:Callable, prox:Callable, lam, nonneg:bool, st:dict, want_du:bool)->Callable:
+    "The `step(probe) -> (v, z, Δv, None)` closure of ISTA or FISTA for `drive`; `st` holds v, z, y, t."
+    def step(probe=False):
+        z_old, v_old = st['z'], st['v']
+        v = gradient_step(st['y']); z = prox(v, lam, nonneg=nonneg)
+        if kind == 'fista': _extrapolate(st, z_old, z)
+        else: st['y'] = z
+        st.update(v=v, z=z)
+        return v, z, (v - v_old if want_du else None), None
+    return step
+
+# %% ../nbs/12_solvers.ipynb #5acb9b62
+def _prox_solve(kind, x, dictionary, lam, *, iters, step, threshold, nonneg, z0, u0, trace_every, tol, callback, norm,
+                penalty, anchor, anchor_weight, smooth_grad, smooth_lipschitz, grad, warn, cel0_gamma=0.5):
+    "ISTA (`kind='ista'`) or FISTA (`kind='fista'`) on `drive`."
+    lam, shape = _check_codes(x, dictionary, lam, iters, z0, u0, anchor)
+    sgrad, lip, extra = _smooth(anchor, anchor_weight, smooth_grad, smooth_lipschitz, x.dtype)
+    L = dictionary.op_norm_sq() + lip
     step = 1 / L if step is None else step
     _check_step(step, L, 1 if kind == 'fista' else 2, warn)
-    T = get_threshold(threshold)
     prox = proximal(threshold, step, cel0_gamma)
-    pen = penalty or (threshold if isinstance(threshold, str) and threshold in PENALTIES else 'soft')
-    if gam:
-        P, c = (get_penalty(pen) if isinstance(pen, str) else pen), anchor.to(x.dtype)
-        pen = lambda a, lam, **kw: P(a, lam) + gam * (a - c) ** 2
     with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
-        if z0 is not None: z = z0.to(x.dtype)
-        elif u0 is not None: z = T(u0.to(x.dtype), lam, nonneg=nonneg)
-        elif anchor is not None: z = anchor.to(x.dtype)
-        else: z = torch.zeros(shape, dtype=x.dtype, device=x.device)
+        z = _start_codes(x, shape, lam, nonneg, z0, u0, anchor, threshold)
         z = z if grad else z.clone()
-        ops = PhaseOps(x, dictionary)
-        c = anchor.to(x.dtype) if gam else None
         st = dict(v=z if u0 is None else u0.to(x.dtype), z=z, y=z, t=1.)
-        def grad_point(y):  # v = y - η∇f(y)
-            g = ops.back(y)
-            if grad:
-                v = y + step * g
-                return v - (2 * step * gam) * (y - c) if gam else v
-            v = g.mul_(step).add_(y)
-            return v.sub_(y - c, alpha=2 * step * gam) if gam else v
-        def step_fn(probe=False):
-            z_old, v_old = st['z'], st['v']
-            v = grad_point(st['y'])
-            z = prox(v, lam, nonneg=nonneg)
-            if kind == 'fista':
-                t = st['t']; t_new = (1 + math.sqrt(1 + 4 * t * t)) / 2
-                st.update(y=torch.lerp(z_old, z, 1 + (t - 1) / t_new), t=t_new)
-            else: st['y'] = z
-            st.update(v=v, z=z)
-            return v, z, (v - v_old if tol is not None else None), None
+        fn = _prox_step(kind, _gradient_step(PhaseOps(x, dictionary), step, sgrad, grad), prox, lam, nonneg, st, tol is not None)
         hint = f"{kind} diverged; with a proximal solver use a smaller step (now {step:.4g}; the default 1/L = {1 / L:.4g} is stable)"
-        return drive(step_fn, (st['v'], z), x, dictionary, lam, iters, trace_every, tol, callback, norm, pen, hint)
+        return drive(fn, (st['v'], z), x, dictionary, lam, iters, trace_every, tol, callback, norm, _energy_penalty(threshold, penalty, extra), hint)
 
 # %% ../nbs/12_solvers.ipynb #b1481e2f
 def ista(x:torch.Tensor, # normalised images (B, C, H, W)
@@ -106,8 +149,8 @@ def ista(x:torch.Tensor, # normalised images (B, C, H, W)
          lam, # threshold level λ (float, or a (B,) tensor: one λ per image)
          *,
          iters:int=1000, # number of iterations
-         step:float|None=None, # gradient step η; default 1/L, L = ‖Φ‖² (+ 2·anchor_weight)
-         threshold='soft', # threshold name or callable; the step is the prox of η·P_λ (see the table above)
+         step:float|None=None, # gradient step η; default 1/L, L = ‖Φ‖² + smooth_lipschitz (+ 2·anchor_weight)
+         threshold='hard', # threshold name or callable; the step is the prox of η·P_λ (see the table above); 'soft': the LASSO
          nonneg:bool=True, # non-negative codes
          z0:torch.Tensor|None=None, # initial codes (warm start)
          u0:torch.Tensor|None=None, # or an initial LCA state: start from T_λ(u0)
@@ -118,12 +161,13 @@ def ista(x:torch.Tensor, # normalised images (B, C, H, W)
          penalty=None, # energy penalty (name or callable); default: the threshold's own, else ℓ1
          anchor:torch.Tensor|None=None, # encoder prediction c for encoder-regularised inference (Evtimova eq. 13)
          anchor_weight:float=0., # γ of the anchor term γ‖a − c‖²
+         smooth_grad:Callable|None=None, # gradient y -> ∇s(y) of an extra smooth term s of the energy
+         smooth_lipschitz:float=0., # the Lipschitz constant of smooth_grad
          grad:bool=False, # keep the autograd graph (unrolled training)
          warn:bool=True # warn when step > 2/L
         )->LCAResult:
     "Sparse-code `x` with ISTA (proximal gradient descent); `result.u` is the last gradient-step point."
-    return _prox_solve('ista', x, dictionary, lam, iters, step, threshold, nonneg, z0, u0, trace_every, tol, callback,
-                       norm, penalty, anchor, anchor_weight, grad, warn)
+    return _prox_solve('ista', **locals())  # every argument, by name
 
 # %% ../nbs/12_solvers.ipynb #7d6e32d2
 def fista(x:torch.Tensor, # normalised images (B, C, H, W)
@@ -131,8 +175,8 @@ def fista(x:torch.Tensor, # normalised images (B, C, H, W)
           lam, # threshold level λ (float, or a (B,) tensor: one λ per image)
           *,
           iters:int=1000, # number of iterations
-          step:float|None=None, # gradient step η; default 1/L, L = ‖Φ‖² (+ 2·anchor_weight)
-          threshold='soft', # threshold name or callable; the step is the prox of η·P_λ
+          step:float|None=None, # gradient step η; default 1/L, L = ‖Φ‖² + smooth_lipschitz (+ 2·anchor_weight)
+          threshold='hard', # threshold name or callable; the step is the prox of η·P_λ; 'soft': the LASSO
           nonneg:bool=True, # non-negative codes
           z0:torch.Tensor|None=None, # initial codes (warm start)
           u0:torch.Tensor|None=None, # or an initial LCA state: start from T_λ(u0)
@@ -143,12 +187,13 @@ def fista(x:torch.Tensor, # normalised images (B, C, H, W)
           penalty=None, # energy penalty (name or callable); default: the threshold's own, else ℓ1
           anchor:torch.Tensor|None=None, # encoder prediction c for encoder-regularised inference (Evtimova eq. 13)
           anchor_weight:float=0., # γ of the anchor term γ‖a − c‖²
+          smooth_grad:Callable|None=None, # gradient y -> ∇s(y) of an extra smooth term s of the energy
+          smooth_lipschitz:float=0., # the Lipschitz constant of smooth_grad
           grad:bool=False, # keep the autograd graph (unrolled training)
           warn:bool=True # warn when step > 1/L
          )->LCAResult:
     "Sparse-code `x` with FISTA (Beck & Teboulle); `result.u` is the last gradient-step point."
-    return _prox_solve('fista', x, dictionary, lam, iters, step, threshold, nonneg, z0, u0, trace_every, tol, callback,
-                       norm, penalty, anchor, anchor_weight, grad, warn)
+    return _prox_solve('fista', **locals())  # every argument, by name
 
 # %% ../nbs/12_solvers.ipynb #caa8d541
 def iht(x:torch.Tensor, # normalised images (B, C, H, W)
@@ -157,10 +202,23 @@ def iht(x:torch.Tensor, # normalised images (B, C, H, W)
         *,
         iters:int=1000, # number of iterations
         step:float|None=None, # gradient step η (default 1/L); the hard threshold acts at √η·λ
-        **kwargs # anything else of `ista` (nonneg, z0, u0, trace_every, tol, callback, norm, grad, warn, ...)
+        nonneg:bool=True, # non-negative codes
+        z0:torch.Tensor|None=None, # initial codes (warm start)
+        u0:torch.Tensor|None=None, # or an initial LCA state: start from hard(u0)
+        trace_every:int=0, # record metrics every this many iterations (0: only the result)
+        tol:float|None=None, # early stop on the relative change of the gradient-step point
+        callback:Callable|None=None, # called with the partial LCAResult at traced iterations; True stops
+        norm:Normalization|None=None, # the normalisation of x, for PSNR/SSIM in [0, 1]
+        penalty=None, # energy penalty (name or callable); default: the ℓ0 penalty
+        anchor:torch.Tensor|None=None, # encoder prediction c (Evtimova eq. 13)
+        anchor_weight:float=0., # γ of the anchor term γ‖a − c‖²
+        smooth_grad:Callable|None=None, # gradient y -> ∇s(y) of an extra smooth term s of the energy
+        smooth_lipschitz:float=0., # the Lipschitz constant of smooth_grad
+        grad:bool=False, # keep the autograd graph (unrolled training)
+        warn:bool=True # warn when step > 2/L
        )->LCAResult:
     "Iterative hard thresholding: ISTA with the hard threshold (WARP-LCA paper, Appendix H)."
-    return ista(x, dictionary, lam, iters=iters, step=step, **({'threshold': 'hard'} | kwargs))
+    return _prox_solve('ista', threshold='hard', **locals())  # every argument, by name
 
 # %% ../nbs/12_solvers.ipynb #b2f797de
 def _dot(a, b): return (a * b).flatten(1).sum(1).view(-1, *[1] * (a.ndim - 1))
@@ -197,6 +255,7 @@ def closed_form(x:torch.Tensor, # normalised images (B, C, H, W)
     g, s, c = _closed_form(x, dictionary, lam, nonneg, scale, 'soft', grad)
     return s * c
 
+# %% ../nbs/12_solvers.ipynb #bfe89ed3
 def closed_form_state(x:torch.Tensor, # normalised images (B, C, H, W)
                       dictionary:ConvDictionary, # the dictionary Φ
                       lam, # threshold level λ (float or (B,) tensor)

@@ -11,3 +11,56 @@ def test_console_script_exit_status(tmp_path):
     assert (tmp_path / 'r.html').exists() and 'LCA' in r.stdout
     r = subprocess.run(['warp-lca', 'frobnicate'], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and 'invalid choice' in r.stderr
+
+
+# --- train-predictor --------------------------------------------------------------------------------------------------
+
+def test_train_predictor_defaults_are_the_librarys():
+    "Every option of train-predictor that is a TrainConfig field defaults to TrainConfig's value, or to None (the library decides)."
+    from dataclasses import fields
+    from warp_lca.cli import build_parser
+    from warp_lca.train_predictor import TrainConfig
+    sub = next(a for a in build_parser()._actions if a.dest == 'command').choices['train-predictor']
+    c, names = TrainConfig(), {f.name for f in fields(TrainConfig)}
+    shared = {a.dest: a.default for a in sub._actions if a.dest in names}
+    assert len(shared) >= 15, sorted(shared)
+    assert {k: v for k, v in shared.items() if v is not None and v != getattr(c, k)} == {}
+
+
+@pytest.fixture(scope='module')
+def encoding(tmp_path_factory):
+    "16 photo tiles encoded at one λ by the accelerated solver, and the dictionary file."
+    from warp_lca.data import photo_tiles
+    from warp_lca.dictionary import ConvDictionary
+    from warp_lca.encode import encode_dataset
+    from warp_lca.metrics import CIFAR10_NORM
+    t = tmp_path_factory.mktemp('enc')
+    D = ConvDictionary.from_patches(CIFAR10_NORM(photo_tiles()), 12, 5, 2, seed=0); D.save(t / 'd.safetensors')
+    encode_dataset(photo_tiles()[:16], D, [0.2], t / 'enc', iters=30, dataset='photos', progress=False)
+    return t
+
+
+def test_train_predictor_command_ff_refine(encoding, tmp_path):
+    "--model ff with the refine loss: the starter's own defaults (lr of train_starter), the encoding's solver with --momentum overridden."
+    import contextlib, io
+    from warp_lca.cli import run
+    from warp_lca.encode import read_manifest
+    from warp_lca.predictor import load_starter
+    args = ['train-predictor', '--encodings', str(encoding / 'enc'), '--dictionary', str(encoding / 'd.safetensors'), '--out', str(tmp_path),
+            '--model', 'ff', '--width', '4', '--loss', 'refine', '--refine-iters', '2', '--momentum', '0', '--batch-size', '8', '--val-frac', '0.25']
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        r = run(args + ['--epochs', '1', '--max-minutes', '1e-9'])     # stops after the first batch, with a checkpoint
+        assert r.stopped == 'time_limit' and r.history == []
+        r = run(args + ['--epochs', '1'])                                # resumes the epoch
+    m = load_starter(r.path)
+    assert type(m).__name__ == 'FeedForwardStarter' and m.config()['width'] == 4 and r.history[0]['n_train'] == 12 - 8
+    assert (m.meta['loss'], m.meta['loss_kwargs']['iters'], m.meta['train']['lr']) == ('refine', 2, 1e-3)
+    assert m.meta['solver'] == dict(nonneg=True, tau=read_manifest(encoding / 'enc')['tau'], momentum=0., threshold='hard')
+    with pytest.raises(SystemExit, match='--depth does not apply to --model warp'): run(args[:7] + ['--depth', '3'])
+
+
+def test_python_m_runs_the_cli():
+    "`python -m warp_lca.cli` (what `torchrun -m warp_lca.cli` launches) runs the command line."
+    import sys
+    r = subprocess.run([sys.executable, '-m', 'warp_lca.cli', 'train-predictor', '--help'], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and '--refine-iters' in r.stdout

@@ -1,17 +1,14 @@
-"""Fast tests of warp_lca.predictor, warp_lca.train_predictor and warp_lca.warp (CPU, tiny shapes)."""
-import json, os, shutil, subprocess, sys, textwrap, warnings
+"""Fast tests of warp_lca.predictor (the WARP-CNN architecture, the scaler) and warp_lca.warp (CPU, tiny shapes); the trainer's are in test_train_predictor.py."""
 import pytest
 import torch
 import torch.nn as nn
-from torch.utils.data import TensorDataset
 
 from warp_lca.dictionary import ConvDictionary
 from warp_lca.data import photo_tiles
 from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.lca import LCAResult
-from warp_lca.predictor import (WarpCNN, sparse_init, conv_layers, flops, lca_iteration_flops, StateScaler,
-                                weighted_mse_laplace, plain_mse, load_starter, stored_dictionary)
-from warp_lca.train_predictor import lca_states_dataset, train_predictor, validate_warm_start, plot_history
+from warp_lca.predictor import WarpCNN, sparse_init, conv_layers, flops, lca_iteration_flops, StateScaler
+from warp_lca.train_predictor import lca_states_dataset, train_predictor
 from warp_lca.warp import WarpLCA
 
 TABLE3 = ([('conv1', 4, 512, 5, 1, 2), ('conv2', 512, 512, 5, 1, 2)] + [(f'conv{i}', 512, 512, 3, 1, 1) for i in (3, 4, 5, 6)]
@@ -30,9 +27,6 @@ def ds(dic):
     return lca_states_dataset(imgs, dic, (0.1, 0.3), iters=100, tau=10)
 
 
-def train(ds, dic, out, **kw):
-    kw = dict(width=8, epochs=1, batch_size=16, val_frac=0.1, progress=False, lca_kwargs=dict(tau=10)) | kw
-    return train_predictor(ds, dic, out, **kw)
 
 
 # --- architecture ---------------------------------------------------------------------------------------------------
@@ -102,7 +96,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match='stride must be'): WarpCNN(8, stride=0)
 
 
-# --- scaling and loss -----------------------------------------------------------------------------------------------
+# --- scaling -----------------------------------------------------------------------------------------------------
 
 def test_scaler():
     torch.manual_seed(0)
@@ -117,121 +111,11 @@ def test_scaler():
     with pytest.raises(ValueError, match='hi must be'): StateScaler(1., 0.)
 
 
-def test_weighted_loss_prefers_correct_active_units():
-    torch.manual_seed(0)
-    t = torch.rand(4, 8, 6, 6) * 0.4
-    act = torch.rand_like(t) < 0.05
-    t[act] = 0.6 + 0.4 * torch.rand(int(act.sum()))
-    err = 0.2
-    good, bad = t.clone(), t.clone()
-    idx_in = (~act).nonzero()[: int(act.sum())]
-    good[tuple(idx_in.T)] += err          # errs on as many inactive units
-    bad[act] -= err                        # errs on the active units
-    assert torch.allclose(plain_mse(good, t), plain_mse(bad, t))
-    assert weighted_mse_laplace(bad, t, act) > 100 * weighted_mse_laplace(good, t, act)
-    assert torch.allclose(weighted_mse_laplace(good, t, act, laplace_scale=None, nonzero_weight=1.), plain_mse(good, t))
-    with pytest.raises(ValueError, match='same shape'): weighted_mse_laplace(t, t[0], act)
-
-
-# --- training ---------------------------------------------------------------------------------------------------------
-
-def test_dataset(ds, dic):
-    x, lam, u = ds[0]
-    assert x.shape == (3, 16, 16) and lam.ndim == 0 and u.shape == (8, 8, 8) and len(ds) == 80
-
-
-def test_train_resume(ds, dic, tmp_path):
-    r1 = train(ds, dic, tmp_path, epochs=1)
-    assert r1.epochs_run == 1 and [h['epoch'] for h in r1.history] == [1] and r1.path.exists()
-    ck = torch.load(tmp_path / 'checkpoint.pt', weights_only=True)
-    assert ck['epoch'] == 1
-    r2 = train(ds, dic, tmp_path, epochs=2)
-    assert r2.epochs_run == 1 and [h['epoch'] for h in r2.history] == [1, 2]   # continued, not restarted
-    assert r2.history[0] == r1.history[0]
-    assert json.loads((tmp_path / 'history.json').read_text()) == r2.history
-    r3 = train(ds, dic, tmp_path, epochs=2)                                      # nothing left to do
-    assert r3.epochs_run == 0 and len(r3.history) == 2
-    assert r2.lambdas == [0.1, 0.3]
-    model = load_starter(r2.path)
-    assert model.lambdas == [0.1, 0.3] and model.config()['width'] == 8 and stored_dictionary(r2.path).n_atoms == 8
-    assert model.meta['solver']['tau'] == 10
-    with pytest.raises(ValueError, match='different run'): train(ds, dic, tmp_path, width=16)
-    r4 = train(ds, dic, tmp_path, width=16, epochs=1, resume=False)             # starts afresh
-    assert r4.epochs_run == 1 and len(r4.history) == 1
-
-
-def test_time_limit_mid_epoch(ds, dic, tmp_path):
-    r = train(ds, dic, tmp_path, epochs=1, batch_size=8, max_minutes=1e-9)
-    assert r.stopped == 'time_limit' and r.epochs_run == 0 and r.history == []
-    ck = torch.load(tmp_path / 'checkpoint.pt', weights_only=True)
-    assert ck['epoch'] == 0 and ck['step'] == 1                                  # stopped after one batch
-    r = train(ds, dic, tmp_path, epochs=1, batch_size=8)
-    assert r.stopped == 'epochs' and r.epochs_run == 1
-    assert r.history[0]['n_train'] == 72 - 8                                     # the remaining batches only
-
-
-def test_early_stopping(ds, dic, tmp_path):
-    const = lambda pred, t, active: (pred * 0).sum() + 1.    # validation loss never improves
-    r = train(ds, dic, tmp_path, epochs=10, patience=2, loss=const)
-    assert r.stopped == 'early_stopping' and len(r.history) == 3 and r.best_epoch == 1
-
-
-def test_validate_warm_start_and_plot(ds, dic, tmp_path):
-    r = train(ds, dic, tmp_path, epochs=1, warm_start_iters=5, warm_start_n=4)
-    assert 'val_psnr_warm' in r.history[0] and 'val_psnr_zero' in r.history[0]
-    v = validate_warm_start(r.model, r.scaler, dic, ds, iters=5, n=6, tau=10)
-    assert v['psnr_warm'].shape == (6,) and 0 <= v['summary']['frac_not_worse'] <= 1
-    fig = plot_history(r.history)
-    assert len(fig.data) == 5
-
-
-def test_bad_training_args(ds, dic, tmp_path):
-    with pytest.raises(ValueError, match='u must have shape'): train(ds, ConvDictionary.random(4, 3, 5, 2), tmp_path)
-    with pytest.raises(ValueError, match='channels'): train(ds, ConvDictionary.random(8, 1, 5, 2), tmp_path)
-    with pytest.raises(ValueError, match='loss must be'): train(ds, dic, tmp_path, loss='huber')
-    with pytest.raises(ValueError, match='val_frac'): train(ds, dic, tmp_path, val_frac=1.5)
-
-
-DDP_SCRIPT = textwrap.dedent('''
-    import os, sys, torch
-    from torch.utils.data import TensorDataset
-    from warp_lca.dictionary import ConvDictionary
-    from warp_lca.train_predictor import train_predictor
-    d = torch.load(sys.argv[1], weights_only=True)
-    ds = TensorDataset(d['x'], d['lam'], d['u'])
-    r = train_predictor(ds, ConvDictionary(d['w'], 2), sys.argv[2], width=8, epochs=2, batch_size=8, val_frac=0.1,
-                        progress=False, lca_kwargs=dict(tau=10))
-    torch.save(dict(r.model.state_dict()), os.path.join(sys.argv[3], f"rank{os.environ['RANK']}.pt"))
-''')
-
-
-@pytest.mark.skipif(shutil.which('torchrun') is None, reason='torchrun not found')
-def test_torchrun_two_cpu_processes(ds, dic, tmp_path):
-    "Data-parallel training with 2 CPU processes (gloo): same weights on both ranks, one checkpoint, all data seen."
-    x, lam, u = ds.tensors
-    torch.save(dict(x=x, lam=lam, u=u, w=dic.weight.data), tmp_path / 'data.pt')
-    (tmp_path / 'run.py').write_text(DDP_SCRIPT)
-    (tmp_path / 'ranks').mkdir()
-    env = os.environ | dict(OMP_NUM_THREADS='1')
-    p = subprocess.run(['torchrun', '--standalone', '--nproc_per_node', '2', str(tmp_path / 'run.py'), str(tmp_path / 'data.pt'),
-                        str(tmp_path / 'out'), str(tmp_path / 'ranks')], capture_output=True, text=True, timeout=180, env=env)
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
-    s0, s1 = (torch.load(tmp_path / 'ranks' / f'rank{r}.pt', weights_only=True) for r in (0, 1))
-    assert all(torch.equal(s0[k], s1[k]) for k in s0)
-    hist = json.loads((tmp_path / 'out' / 'history.json').read_text())
-    assert [h['epoch'] for h in hist] == [1, 2] and all(h['world_size'] == 2 for h in hist)
-    assert hist[0]['n_train'] == 72                                            # 80 items - 8 validation, split over 2 ranks
-    assert sorted(os.listdir(tmp_path / 'out')) == ['checkpoint.pt', 'history.json', 'predictor.safetensors']
-    w = WarpLCA.load(tmp_path / 'out' / 'predictor.safetensors')
-    assert w.lambdas == [0.1, 0.3]
-    assert torch.equal(w.starter.state_dict()['conv1.weight'], s0['conv1.weight'])
-
-
 # --- WARP-LCA ---------------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope='module')
 def warp(ds, dic, tmp_path_factory):
-    r = train(ds, dic, tmp_path_factory.mktemp('w'), epochs=1)
+    r = train_predictor(ds, dic, tmp_path_factory.mktemp('w'), width=8, epochs=1, batch_size=16, val_frac=0.1, progress=False, solver=dict(tau=10))
     return WarpLCA.load(r.path, iters=20, norm=CIFAR10_NORM)
 
 

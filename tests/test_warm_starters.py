@@ -120,7 +120,7 @@ def test_train_starter_on_encodings(encodings, D, tmp_path):
         torch.manual_seed(0)
         st = make(); st0 = copy.deepcopy(st)
         r = train_starter(st, ds, D, tmp_path / type(st).__name__, epochs=6, batch_size=8, val_frac=0.2, progress=False,
-                          lca_kwargs=dict(tau=tau), warm_start_iters=5, warm_start_n=8)
+                          solver=dict(tau=tau), warm_start_iters=5, warm_start_n=8)
         assert r.model is st and not st.training
         assert r.history[-1]['val_loss'] < r.history[0]['val_loss'] and 'val_psnr_warm' in r.history[-1]
         torch.testing.assert_close(st.lo.flatten()[0], r.scaler.lo.flatten()[0])  # the trainer's scaler is the starter's
@@ -135,7 +135,7 @@ def test_train_starter_on_encodings(encodings, D, tmp_path):
         assert type(m) is type(st) and m.lambdas == [0.1, 0.3] and torch.equal(stored_dictionary(r.path).weight, D.weight)
         torch.testing.assert_close(m.predict_states(x[:3], 0.3), st.predict_states(x[:3], 0.3))
         # resume: more epochs continue the history
-        r2 = train_starter(m, ds, D, tmp_path / type(st).__name__, epochs=7, batch_size=8, val_frac=0.2, progress=False, lca_kwargs=dict(tau=tau))
+        r2 = train_starter(m, ds, D, tmp_path / type(st).__name__, epochs=7, batch_size=8, val_frac=0.2, progress=False, solver=dict(tau=tau))
         assert [h['epoch'] for h in r2.history] == list(range(1, 8)) and r2.epochs_run == 1
     with pytest.raises(ValueError, match='different run'):
         train_starter(ConvLISTA(D, 3), ds, D, tmp_path / 'ConvLISTA', epochs=9, batch_size=8, val_frac=0.2, progress=False)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_cli.ipynb #4a6b4f8c
 from __future__ import annotations
-import argparse, sys, time
+import argparse, json, sys, time
 from pathlib import Path
 import torch
 
@@ -109,38 +109,95 @@ def _parser_demo(sub):
     p.set_defaults(func=lambda a: __import__('warp_lca.demo', fromlist=['run_demo']).run_demo(a.out, a.lam, a.iters, a.tau, n_tiles=a.n_tiles, device=a.device))
 
 # %% ../nbs/11_cli.ipynb #8d4162e6
+def _model_args(p):
+    from warp_lca.train_predictor import TrainConfig
+    from warp_lca.warm_starters import FeedForwardStarter, ConvLISTA
+    c, ff, li = _defaults(TrainConfig), _defaults(FeedForwardStarter), _defaults(ConvLISTA)
+    p.add_argument('--model', default='warp', choices=['warp', 'ff', 'lista'], help="the starter: WARP-CNN (paper), feed-forward CNN or convolutional LISTA")
+    p.add_argument('--width', type=int, default=None, help=f"channels: WARP-CNN trunk (default {c['width']}; paper 512), feed-forward hidden layers (default {ff['width']})")
+    p.add_argument('--depth', type=int, default=None, help=f"feed-forward hidden layers (default {ff['depth']})")
+    p.add_argument('--n-steps', type=int, default=None, help=f"LISTA unrolled steps (default {li['n_steps']})")
+
+def _loss_args(p):
+    from warp_lca.train_predictor import TrainConfig, LOSSES
+    from warp_lca.warm_starters import STARTER_ACTIVE_WEIGHT
+    c, w, r = _defaults(TrainConfig), _defaults(LOSSES['weighted']), _defaults(LOSSES['refine'])
+    p.add_argument('--loss', default=c['loss'], choices=sorted(LOSSES), help="weighted: the paper's weighted MSE; mse: plain state MSE; refine: unrolls the solver from the prediction (default: %(default)s)")
+    p.add_argument('--active-weight', type=float, default=None, help=f"weight of the active units (default: weighted {w['active_weight']:g} for warp, {STARTER_ACTIVE_WEIGHT:g} for ff/lista; refine {r['active_weight']:g})")
+    p.add_argument('--refine-iters', type=int, default=c['refine_iters'], help="refine: solver iterations unrolled from the prediction (default: %(default)s)")
+    p.add_argument('--loss-kwargs', type=json.loads, default=None, help="further settings of the loss as JSON, e.g. '{\"energy_weight\": 0.01, \"mse_weight\": 1}'")
+
+# %% ../nbs/11_cli.ipynb #9e8f1a26
+def _run_args(p):
+    from warp_lca.train_predictor import TrainConfig
+    from warp_lca.warm_starters import train_starter
+    c = _defaults(TrainConfig)
+    p.add_argument('--epochs', type=int, default=c['epochs'], help="total epochs, counting those of a resumed run (default: %(default)s)")
+    p.add_argument('--batch-size', type=int, default=c['batch_size'], help="batch size per process (default: %(default)s)")
+    p.add_argument('--lr', type=float, default=None, help=f"Adam learning rate (default {c['lr']:g} for warp, Table 5; {_defaults(train_starter)['lr']:g} for ff/lista)")
+    p.add_argument('--val-frac', type=float, default=c['val_frac'], help="validation fraction (default: %(default)s; Table 5: 1%%)")
+    p.add_argument('--patience', type=int, default=c['patience'], help="early stopping after N epochs without a better validation loss (default: %(default)s; 0: never)")
+    p.add_argument('--seed', type=int, default=c['seed'], help="random seed of the split, the initialisation and the batches (default: %(default)s)")
+    p.add_argument('--max-minutes', type=float, default=c['max_minutes'], help="stop with a checkpoint after this many minutes; re-running resumes")
+    p.add_argument('--warm-start-iters', type=int, default=c['warm_start_iters'], help="each epoch, validate PSNR after N solver iterations, warm vs zero start (0: off)")
+    p.add_argument('--warm-start-n', type=int, default=c['warm_start_n'], help="validation images of that check (default: %(default)s)")
+    p.add_argument('--num-workers', type=int, default=c['num_workers'], help="DataLoader workers")
+    p.add_argument('--amp', action='store_true', help="bfloat16 autocast on CUDA")
+
+def _solver_args(p):
+    p.add_argument('--tau', type=_tau, default=None, help="τ of the solver the starter serves (default: the encoding's)")
+    p.add_argument('--momentum', type=float, default=None, help="its heavy-ball β, 0: plain LCA (default: the encoding's)")
+    p.add_argument('--threshold', default=None, help="its threshold (default: the encoding's)")
+    p.add_argument('--nonneg', action=argparse.BooleanOptionalAction, default=None, help="non-negative codes (default: the encoding's)")
+
+# %% ../nbs/11_cli.ipynb #af902b37
 def _parser_train_predictor(sub):
-    p = _common(sub.add_parser('train-predictor', help="train the WARP-CNN state predictor on an encoding (paper §3, Tables 3-5)",
-                               description="Train on `warp-lca encode` output; checkpoints every epoch; re-running resumes. Launch with torchrun for data parallelism."))
+    p = _common(sub.add_parser('train-predictor', help="train a warm starter (WARP-CNN, feed-forward or LISTA) on an encoding (paper §3, Tables 3-5)",
+                               description="Train on `warp-lca encode` output; checkpoints every epoch; re-running resumes. "
+                                           "Launch with `torchrun --nproc_per_node N -m warp_lca.cli train-predictor ...` for data parallelism."))
     p.add_argument('--encodings', required=True, help="encoding folder written by `warp-lca encode`")
     p.add_argument('--lams', type=_lams, default=None, help="train on these λ of the encoding only (default: all)")
     p.add_argument('--out', required=True, help="output folder (checkpoint.pt, history.json, predictor.safetensors)")
     p.add_argument('--dictionary', default='cifar10', help="'cifar10' (shipped) or the dictionary .safetensors used for the encoding")
-    p.add_argument('--width', type=int, default=64, help="predictor width (paper: 512; <= 86 costs under 50 LCA iterations at 32x32)")
-    p.add_argument('--epochs', type=int, default=50, help="total epochs")
-    p.add_argument('--batch-size', type=int, default=64, help="batch size per process")
-    p.add_argument('--lr', type=float, default=1e-4, help="Adam learning rate (Table 5: 1e-4)")
-    p.add_argument('--val-frac', type=float, default=0.01, help="validation fraction (Table 5: 1%%)")
-    p.add_argument('--patience', type=int, default=10, help="early stopping patience in epochs")
-    p.add_argument('--loss', default='weighted', choices=['weighted', 'mse'], help="weighted MSE with Laplace scale (paper) or plain MSE")
-    p.add_argument('--seed', type=int, default=0, help="random seed")
-    p.add_argument('--max-minutes', type=float, default=None, help="stop with a checkpoint after this many minutes (resume later)")
-    p.add_argument('--warm-start-iters', type=int, default=0, help="each epoch, validate PSNR after N LCA iterations warm vs zero init")
+    for add in (_model_args, _loss_args, _run_args, _solver_args): add(p)
     p.set_defaults(func=cmd_train_predictor)
 
+# %% ../nbs/11_cli.ipynb #b0a13c48
+def _solver(a, manifest:dict)->dict:
+    "The solver the starter serves: the encoding's (plain LCA for manifests without a momentum), overridden by the options."
+    s = dict(momentum=0.) | {k: manifest[k] for k in ('tau', 'momentum', 'threshold', 'nonneg') if k in manifest}
+    return s | {k: getattr(a, k) for k in ('tau', 'momentum', 'threshold', 'nonneg') if getattr(a, k) is not None}
+
+def _starter(a, dictionary):
+    "The starter `--model` names (None: the trainer's own WARP-CNN); an option of another model is refused."
+    from warp_lca.warm_starters import FeedForwardStarter, ConvLISTA
+    given = {k for k in ('width', 'depth', 'n_steps') if getattr(a, k) is not None}
+    extra = sorted(given - dict(warp={'width'}, ff={'width', 'depth'}, lista={'n_steps'})[a.model])
+    if extra: raise SystemExit(f"--{extra[0].replace('_', '-')} does not apply to --model {a.model}")
+    kw = {k: getattr(a, k) for k in given}
+    return dict(warp=lambda: None, ff=lambda: FeedForwardStarter.for_dictionary(dictionary, **kw), lista=lambda: ConvLISTA(dictionary, **kw))[a.model]()
+
+def _train_settings(a, solver:dict)->dict:
+    "The `TrainConfig` fields the options set; those left out keep the library's defaults."
+    kw = dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, val_frac=a.val_frac, seed=a.seed, max_minutes=a.max_minutes,
+              warm_start_iters=a.warm_start_iters, warm_start_n=a.warm_start_n, num_workers=a.num_workers, amp=a.amp, loss=a.loss,
+              active_weight=a.active_weight, refine_iters=a.refine_iters, loss_kwargs=a.loss_kwargs, device=a.device)
+    return {k: v for k, v in kw.items() if v is not None} | dict(patience=a.patience or None, solver=solver)
+
+# %% ../nbs/11_cli.ipynb #c1b24d59
 def cmd_train_predictor(a):
-    "Run `train_predictor` on an `EncodedDataset` from parsed arguments."
+    "Run `train_predictor` (WARP-CNN) or `train_starter` (ff, lista) on an `EncodedDataset` from parsed arguments."
     from warp_lca.encode import EncodedDataset, read_manifest
-    from warp_lca.train_predictor import train_predictor
-    D = load_dictionary(a.dictionary)
-    cfg = read_manifest(a.encodings)
     from warp_lca.evaluate import dictionary_hash
-    if cfg['dictionary'] != dictionary_hash(D): raise SystemExit(f"--dictionary does not match the one the encoding {a.encodings} was made with")
-    ds = EncodedDataset(a.encodings, lams=a.lams)
-    r = train_predictor(ds, D, a.out, width=a.width, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, val_frac=a.val_frac, patience=a.patience,
-                        loss=a.loss, seed=a.seed, max_minutes=a.max_minutes, device=a.device, warm_start_iters=a.warm_start_iters,
-                        lca_kwargs=dict(tau=cfg['tau'], momentum=cfg.get('momentum', 0.), threshold=cfg['threshold'], nonneg=cfg['nonneg']))
-    print(f"predictor: {r.path}  (stopped: {r.stopped}, best epoch {r.best_epoch})")
+    from warp_lca.train_predictor import train_predictor
+    from warp_lca.warm_starters import train_starter
+    D, manifest = load_dictionary(a.dictionary), read_manifest(a.encodings)
+    if manifest['dictionary'] != dictionary_hash(D): raise SystemExit(f"--dictionary does not match the one the encoding {a.encodings} was made with")
+    ds, starter, kw = EncodedDataset(a.encodings, lams=a.lams), _starter(a, D), _train_settings(a, _solver(a, manifest))
+    if starter is None: r = train_predictor(ds, D, a.out, **kw, **({} if a.width is None else dict(width=a.width)))
+    else: r = train_starter(starter, ds, D, a.out, **kw)
+    print(f"starter: {r.path}  (stopped: {r.stopped}, best epoch {r.best_epoch}, {r.epochs_run} epochs run)")
+    return r
 
 # %% ../nbs/11_cli.ipynb #d0066661
 COMMANDS = [_parser_demo, _parser_train_dictionary, _parser_encode, _parser_train_predictor]
@@ -162,3 +219,5 @@ def main(argv=None)->int:
     "Entry point of the `warp-lca` console script: exit status 0 once the command has finished."
     run(argv)
     return 0
+
+if __name__ == '__main__' and Path(sys.argv[0]).name == 'cli.py': sys.exit(main())  # `python -m warp_lca.cli ...`, `torchrun ... -m warp_lca.cli ...`

@@ -15,7 +15,7 @@ from .solvers import closed_form_state
 from .predictor import WarmStarter, register_starter, _lam_vector, lam_channel, lca_iteration_flops, _check_int
 
 # %% auto #0
-__all__ = ['shrink', 'ClosedFormStarter', 'ConvLISTA', 'FeedForwardStarter', 'train_starter']
+__all__ = ['STARTER_ACTIVE_WEIGHT', 'shrink', 'ClosedFormStarter', 'ConvLISTA', 'FeedForwardStarter', 'train_starter']
 
 # %% ../nbs/19_warm_starters.ipynb #623cf9cd
 def shrink(v:torch.Tensor, t, nonneg:bool=True)->torch.Tensor:
@@ -159,16 +159,14 @@ def train_starter(starter:WarmStarter, # a ConvLISTA or FeedForwardStarter (or a
                   out_dir, # folder for checkpoint.pt, history.json and predictor.safetensors (a starter file)
                   *,
                   lr:float=1e-3, # Adam learning rate
-                  loss_kwargs:dict|None=None, # of the trainer's loss; default dict(nonzero_weight=10.) for 'weighted'
-                  **kwargs # anything else of `train_predictor` (epochs, batch_size, patience, max_minutes, loss, warm_start_iters, ...)
+                  **overrides # `config=` and any field of `TrainConfig` (epochs, batch_size, loss, active_weight, solver, max_minutes, ...)
                  ):
     "Train a warm starter with `train_predictor`; returns its `TrainResult` (`.model` is the starter, best weights, eval mode)."
-    from warp_lca.train_predictor import train_predictor
+    from warp_lca.train_predictor import train_predictor, TrainConfig
     if not isinstance(starter, WarmStarter): raise TypeError(f"starter must be a WarmStarter, got {type(starter).__name__}")
     if not any(p.requires_grad for p in starter.parameters()): raise ValueError(f"{type(starter).__name__} has nothing to train")
-    starter.matches(dictionary)
-    for k in ('width', 'dropout'):
-        if k in kwargs: raise ValueError(f"{k} is a WARP-CNN setting; configure the starter itself")
-    kwargs.setdefault('nonneg', starter.nonneg)
-    if loss_kwargs is None and kwargs.get('loss', 'weighted') == 'weighted': loss_kwargs = dict(nonzero_weight=10.)
-    return train_predictor(dataset, dictionary, out_dir, model=starter, dropout=0., lr=lr, loss_kwargs=loss_kwargs, **kwargs)
+    cfg = TrainConfig.make(lr=lr, **overrides)
+    if cfg.loss == 'weighted' and cfg.active_weight is None: cfg = TrainConfig.make(cfg, active_weight=STARTER_ACTIVE_WEIGHT)
+    return train_predictor(dataset, dictionary, out_dir, config=cfg, model=starter)
+
+STARTER_ACTIVE_WEIGHT = 10.  # `train_starter`'s weight of the active units in the 'weighted' loss (WARP-CNN: the paper's 1000)

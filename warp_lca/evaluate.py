@@ -229,10 +229,11 @@ def compare_starts(x:torch.Tensor, dictionary:ConvDictionary, lam,
                    starts:dict, # name -> start (None, a starter, a function)
                    *,
                    iters:int=100, solver='lca', norm:Normalization|None=None,
+                   batch_size:int=250, # images per solver call
                    **settings # solver keyword arguments
                   )->dict:
     "name -> per-image final metrics of `solver` after `iters` iterations from each start."
-    run = lambda s: run_dataset(x, dictionary, lam, Method(solver, s, settings), iters=iters, trace=None, batch_size=len(x), norm=norm, progress=False)
+    run = lambda s: run_dataset(x, dictionary, lam, Method(solver, s, settings), iters=iters, trace=None, batch_size=batch_size, norm=norm, progress=False)
     return {n: run(s)['final'] for n, s in starts.items()}
 
 # %% ../nbs/16_evaluate.ipynb #83e0df6f

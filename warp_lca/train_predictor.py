@@ -102,13 +102,11 @@ def validate_warm_start(model:WarmStarter, # the starter
     "Per-image PSNR/energy of the solver warm-started from the starter vs from zero, the reference PSNR, and a summary."
     dev = torch.device(device) if device is not None else next(model.parameters(), model.lo).device
     idx = list(range(min(n, len(dataset)))) if indices is None else [int(i) for i in indices]
-    out, d = {k: [] for k in ('lam', 'psnr_warm', 'psnr_zero', 'psnr_ref', 'energy_warm', 'energy_zero')}, dictionary.to(dev)
-    for i in range(0, len(idx), batch_size):
-        x, lam, u = _stack_items(dataset, idx[i:i + batch_size], dev)
-        r = compare_starts(x, d, lam, dict(warm=model.set_scaler(scaler), zero=None), iters=iters, norm=norm, **solver)
-        out['psnr_ref'].append(_reference_psnr(x, d, lam, u, norm, **solver).cpu()); out['lam'].append(lam.cpu())
-        for k in ('psnr', 'energy'): out[f'{k}_warm'].append(r['warm'][k]); out[f'{k}_zero'].append(r['zero'][k])
-    out = {k: torch.cat(v) for k, v in out.items()}
+    d = dictionary.to(dev)
+    x, lam, u = _stack_items(dataset, idx, dev)
+    r = compare_starts(x, d, lam, dict(warm=model.set_scaler(scaler), zero=None), iters=iters, norm=norm, batch_size=batch_size, **solver)
+    out = dict(lam=lam.cpu(), psnr_ref=_reference_psnr(x, d, lam, u, norm, **solver).cpu(),
+               **{f'{k}_{s}': r[s][k] for k in ('psnr', 'energy') for s in ('warm', 'zero')})
     return out | dict(summary=_warm_summary(out, iters))
 
 # %% ../nbs/08_train_predictor.ipynb #3c41f7d2

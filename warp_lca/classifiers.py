@@ -32,6 +32,7 @@ class BasicBlock(nn.Module):
         out = F.relu(self.bn1(self.conv1(x)))
         return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
 
+# %% ../nbs/17_classifiers.ipynb #1e0c3584
 class ResNetCIFAR(nn.Module):
     "CIFAR ResNet-(6n+2) with option-A shortcuts (n = 3, 5, 7, 9: ResNet-20, 32, 44, 56)."
     def __init__(self, n:int, # basic blocks per stage
@@ -62,6 +63,7 @@ class Bottleneck(nn.Module):
         out = self.conv2(F.relu(self.bn2(self.conv1(F.relu(self.bn1(x))))))
         return torch.cat([x, out], 1)
 
+# %% ../nbs/17_classifiers.ipynb #8510177b
 class DenseBlock(nn.Module):
     "`n` bottleneck layers, named `layer.{i}`."
     def __init__(self, n:int, in_planes:int, growth:int):
@@ -76,6 +78,7 @@ class Transition(nn.Module):
         self.bn1 = nn.BatchNorm2d(in_planes); self.conv1 = nn.Conv2d(in_planes, out_planes, 1, bias=False)
     def forward(self, x): return F.avg_pool2d(self.conv1(F.relu(self.bn1(x))), 2)
 
+# %% ../nbs/17_classifiers.ipynb #50e6dc49
 class DenseNetBC(nn.Module):
     "DenseNet-BC for 32×32 images (default: depth 40, growth 12, reduction 0.5)."
     def __init__(self, depth:int=40, growth:int=12, reduction:float=0.5, num_classes:int=10):

@@ -64,6 +64,7 @@ def _defaults(fn)->dict:
     import inspect
     return {k: p.default for k, p in inspect.signature(fn).parameters.items() if p.default is not inspect.Parameter.empty}
 
+# %% ../nbs/11_cli.ipynb #46cba2af
 def _parser_encode(sub):
     from warp_lca.encode import encode_dataset
     p = _common(sub.add_parser('encode', help="run hard-threshold LCA over a dataset and store the final states (Alg. 1, lines 10-14)",
@@ -82,6 +83,7 @@ def _parser_encode(sub):
     p.add_argument('--dtype', default='float16', choices=['float16', 'bfloat16', 'float32'], help="storage dtype of the states")
     p.set_defaults(func=cmd_encode)
 
+# %% ../nbs/11_cli.ipynb #91f775d3
 def load_dictionary(name, device=None):
     "'cifar10' → the shipped dictionary; otherwise a path."
     from warp_lca.dictionary import ConvDictionary

@@ -54,25 +54,6 @@ class StateScaler(nn.Module):
     per_atom = property(lambda self: self.lo.shape[1] > 1)
     def extra_repr(self): return f"per_atom={self.per_atom}, lo={self.lo.flatten()[:3].tolist()}, hi={self.hi.flatten()[:3].tolist()}"
 
-    @classmethod
-    def fit(cls, u:torch.Tensor, # states (N, M, h, w)
-            q=(0.001, 0.999), # quantiles mapped to 0 and 1 ((0, 1): min/max)
-            per_atom:bool=False, # one map per atom instead of a global one
-            max_values:int=4_000_000, # subsample to at most this many values in all
-            seed:int=0 # subsampling seed
-           ):
-        "Fit the map on a sample of states."
-        if not isinstance(u, torch.Tensor) or u.ndim != 4: raise ValueError(f"u must be a (N, M, h, w) tensor of states, got {getattr(u, 'shape', type(u))}")
-        if not (0 <= q[0] < q[1] <= 1): raise ValueError(f"q must be two quantiles 0 <= q0 < q1 <= 1, got {q}")
-        v = u.detach().float().transpose(0, 1).reshape(u.shape[1], -1) if per_atom else u.detach().float().reshape(1, -1)
-        cap = max(1, max_values // v.shape[0])
-        if v.shape[1] > cap:
-            idx = torch.randperm(v.shape[1], generator=torch.Generator().manual_seed(seed))[:cap]
-            v = v[:, idx.to(v.device)]
-        qs = torch.quantile(v.cpu(), torch.tensor([float(q[0]), float(q[1])]), dim=1)  # (2, M or 1)
-        lo, hi = qs[0], torch.maximum(qs[1], qs[0] + 1e-6)
-        return cls(lo, hi)
-
     def _check(self, t):
         if self.per_atom and t.shape[-3] != self.lo.shape[1]: raise ValueError(f"states have {t.shape[-3]} atoms, the scaler {self.lo.shape[1]}")
 
@@ -85,9 +66,36 @@ class StateScaler(nn.Module):
         "Scaled states in [0, 1] → states."
         self._check(s); return s * (self.hi - self.lo) + self.lo
 
-    def to_tensors(self, prefix='scaler.')->dict: return {prefix + 'lo': self.lo.flatten(), prefix + 'hi': self.hi.flatten()}
-    @classmethod
-    def from_tensors(cls, t:dict, prefix='scaler.'): return cls(t[prefix + 'lo'], t[prefix + 'hi'])
+# %% ../nbs/07_predictor.ipynb #7acdfaf4
+@patch(cls_method=True)
+def fit(cls:StateScaler, u:torch.Tensor, # states (N, M, h, w)
+        q=(0.001, 0.999), # quantiles mapped to 0 and 1 ((0, 1): min/max)
+        per_atom:bool=False, # one map per atom instead of a global one
+        max_values:int=4_000_000, # subsample to at most this many values in all
+        seed:int=0 # subsampling seed
+       ):
+    "Fit the map on a sample of states."
+    if not isinstance(u, torch.Tensor) or u.ndim != 4: raise ValueError(f"u must be a (N, M, h, w) tensor of states, got {getattr(u, 'shape', type(u))}")
+    if not (0 <= q[0] < q[1] <= 1): raise ValueError(f"q must be two quantiles 0 <= q0 < q1 <= 1, got {q}")
+    v = u.detach().float().transpose(0, 1).reshape(u.shape[1], -1) if per_atom else u.detach().float().reshape(1, -1)
+    cap = max(1, max_values // v.shape[0])
+    if v.shape[1] > cap:
+        idx = torch.randperm(v.shape[1], generator=torch.Generator().manual_seed(seed))[:cap]
+        v = v[:, idx.to(v.device)]
+    qs = torch.quantile(v.cpu(), torch.tensor([float(q[0]), float(q[1])]), dim=1)  # (2, M or 1)
+    lo, hi = qs[0], torch.maximum(qs[1], qs[0] + 1e-6)
+    return cls(lo, hi)
+
+# %% ../nbs/07_predictor.ipynb #5cd22131
+@patch
+def to_tensors(self:StateScaler, prefix='scaler.')->dict:
+    "The map as tensors for a safetensors file."
+    return {prefix + 'lo': self.lo.flatten(), prefix + 'hi': self.hi.flatten()}
+
+@patch(cls_method=True)
+def from_tensors(cls:StateScaler, t:dict, prefix='scaler.'):
+    "The map from `to_tensors`' output."
+    return cls(t[prefix + 'lo'], t[prefix + 'hi'])
 
 # %% ../nbs/07_predictor.ipynb #7c3e9a41
 STARTERS = {}  # class name -> class, for `load_starter`

@@ -59,6 +59,23 @@ def test_train_predictor_command_ff_refine(encoding, tmp_path):
     with pytest.raises(SystemExit, match='--depth does not apply to --model warp'): run(args[:7] + ['--depth', '3'])
 
 
+def test_train_predictor_init_fine_tunes(encoding, tmp_path):
+    "--init: the file's model, weights and scaler are where fine-tuning starts (an 'mse' phase, then 'refine'); size options are refused."
+    import contextlib, io, torch
+    from warp_lca.cli import run
+    from warp_lca.predictor import load_starter
+    base = ['train-predictor', '--encodings', str(encoding / 'enc'), '--dictionary', str(encoding / 'd.safetensors'), '--batch-size', '8', '--val-frac', '0.25']
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        first = load_starter(run(base + ['--out', str(tmp_path / 'a'), '--model', 'ff', '--width', '4', '--loss', 'mse', '--epochs', '1']).path)
+        first.lo.mul_(0.5)  # a scaler no refit on the encodings would give
+        first.save(tmp_path / 'a.safetensors', dictionary=None)
+        r = run(base + ['--out', str(tmp_path / 'b'), '--init', str(tmp_path / 'a.safetensors'), '--loss', 'refine', '--refine-iters', '2', '--epochs', '1', '--lr', '1e-12'])
+    m = load_starter(r.path)
+    assert type(m).__name__ == 'FeedForwardStarter' and m.meta['loss'] == 'refine'
+    torch.testing.assert_close(m.lo, first.lo)  # the file's scaler, not a refit one
+    assert all(torch.allclose(p, q, atol=1e-6) for p, q in zip(m.parameters(), first.parameters()))  # lr 1e-12: the file's weights
+    with pytest.raises(SystemExit, match='--width does not apply with --init'): run(base + ['--out', str(tmp_path / 'c'), '--init', str(tmp_path / 'a.safetensors'), '--width', '8'])
+
 def test_python_m_runs_the_cli():
     "`python -m warp_lca.cli` (what `torchrun -m warp_lca.cli` launches) runs the command line."
     import sys

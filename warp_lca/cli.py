@@ -116,6 +116,7 @@ def _model_args(p):
     from warp_lca.warm_starters import FeedForwardStarter, ConvLISTA
     c, ff, li = _defaults(TrainConfig), _defaults(FeedForwardStarter), _defaults(ConvLISTA)
     p.add_argument('--model', default='warp', choices=['warp', 'ff', 'lista'], help="the starter: WARP-CNN (paper), feed-forward CNN or convolutional LISTA")
+    p.add_argument('--init', default=None, help="fine-tune this starter file (its model, weights and scaler), e.g. a 'refine' phase after an 'mse' one")
     p.add_argument('--width', type=int, default=None, help=f"channels: WARP-CNN trunk (default {c['width']}; paper 512), feed-forward hidden layers (default {ff['width']})")
     p.add_argument('--depth', type=int, default=None, help=f"feed-forward hidden layers (default {ff['depth']})")
     p.add_argument('--n-steps', type=int, default=None, help=f"LISTA unrolled steps (default {li['n_steps']})")
@@ -171,9 +172,13 @@ def _solver(a, manifest:dict)->dict:
     return s | {k: getattr(a, k) for k in ('tau', 'momentum', 'threshold', 'nonneg') if getattr(a, k) is not None}
 
 def _starter(a, dictionary):
-    "The starter `--model` names (None: the trainer's own WARP-CNN); an option of another model is refused."
+    "The starter `--model` names (None: the trainer's own WARP-CNN), or the one `--init` loads; an option of another model is refused."
     from warp_lca.warm_starters import FeedForwardStarter, ConvLISTA
+    from warp_lca.predictor import load_starter
     given = {k for k in ('width', 'depth', 'n_steps') if getattr(a, k) is not None}
+    if a.init is not None:
+        if given: raise SystemExit(f"--{sorted(given)[0].replace('_', '-')} does not apply with --init (the file sets the model)")
+        return load_starter(a.init, device=a.device).train()
     extra = sorted(given - dict(warp={'width'}, ff={'width', 'depth'}, lista={'n_steps'})[a.model])
     if extra: raise SystemExit(f"--{extra[0].replace('_', '-')} does not apply to --model {a.model}")
     kw = {k: getattr(a, k) for k in given}

@@ -17,6 +17,11 @@ from warp_lca.encode import read_manifest, shard_summaries
 from warp_lca.evaluate import dictionary_hash
 from warp_lca.pretrained import cifar10_dictionary
 
+def _shown(path)->str:
+    "The folder relative to the repository when it lies inside it (as the command is run from there)."
+    p, root = Path(path).resolve(), HERE.parent.resolve()
+    return str(p.relative_to(root)) if p.is_relative_to(root) else str(path)
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--path', default=str(HERE.parent / 'runs' / 'cifar10_enc'))
@@ -36,7 +41,7 @@ def main():
     write_json('encoding_summary', data)
     solver = f"accelerated LCA (β = {m['momentum']:g})" if m.get('momentum') else 'plain LCA'
     cmd = (f"warp-lca encode --data {m['dataset']} --n-images {m['n_images']} --start {m['start']} --lams {','.join(f'{l:g}' for l in m['lams'])} "
-           f"--tau {m['tau']:g} --iters {m['iters']} --momentum {m.get('momentum', 0):g} --threshold {m['threshold']} --out {a.path} --threads 1")
+           f"--tau {m['tau']:g} --iters {m['iters']} --momentum {m.get('momentum', 0):g} --threshold {m['threshold']} --out {_shown(a.path)} --threads 1")
     L = ["## Encoded CIFAR-10 training images for the predictor (`benchmarks/encoding_summary.py`)", "",
          f"{m['n_images']} images of `{m['dataset']}` from index {m['start']}, {m['threshold']}-threshold {solver}, {m['iters']} iterations, τ = {m['tau']:g}, "
          f"dictionary {m['dictionary']} ({'the shipped one' if m['dictionary'] == dictionary_hash(cifar10_dictionary()) else 'NOT the shipped one'}), states stored as {m['dtype']} with their exact support; "

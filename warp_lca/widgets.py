@@ -232,7 +232,7 @@ def convergence_figure(names=('LCA',), # the methods to draw
     fig.update_yaxes(type='log', row=1, col=1)
     fig.update_xaxes(title_text='iteration', title_standoff=4)
     fig.update_annotations(font_size=12)
-    fig.update_layout(height=height, margin=dict(l=50, r=15, t=70, b=40), title=dict(text='', font=dict(size=13), y=0.985, yanchor='top', x=0.01),
+    fig.update_layout(height=height, margin=dict(l=50, r=15, t=80, b=40), title=dict(text='', font=dict(size=13), yref='container', y=0.985, yanchor='top', x=0.01, xanchor='left'),
                       legend=dict(orientation='h', x=0.5, xanchor='center', y=-0.2, yanchor='top'), template='plotly_white')
     return go.FigureWidget(fig)
 
@@ -477,9 +477,9 @@ class ActivationMaps:
 # %% ../nbs/13_widgets.ipynb #91a2b3c4
 @patch
 def _figure(self:ActivationMaps, names):
-    "One row per method (its name, in its colour, on the left), four short column titles: nothing overlaps at 100 pixels a panel."
+    "One row per method (its name, in its colour, on the left), four column titles on two lines: nothing overlaps at 100 pixels a panel."
     n, s = len(names), self.dictionary.stride
-    f = make_subplots(n, 4, column_titles=['image', 'reconstruction', f'residual ×{self.gain:g}', 'active atoms'], horizontal_spacing=0.03, vertical_spacing=0.08)
+    f = make_subplots(n, 4, column_titles=['image', 'recon-<br>struction', f'residual<br>×{self.gain:g}', 'active<br>atoms'], horizontal_spacing=0.03, vertical_spacing=0.08)
     f.update_annotations(font_size=12)
     blank = np.full((32, 32, 3), 255, np.uint8)
     for r, name in enumerate(names, 1):
@@ -491,8 +491,8 @@ def _figure(self:ActivationMaps, names):
         f.update_yaxes(title=dict(text=f'<b>{name}</b>', font=dict(color=method_color(name), size=13)), row=r, col=1)
     f.update_xaxes(showticklabels=False, showgrid=False, zeroline=False); f.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     f.update_layout(coloraxis=dict(colorscale='Viridis', cmin=0, cmax=1, colorbar=dict(title=dict(text='share of max', side='right'), len=0.9, thickness=10)),
-                    height=self.hrow * n + 80, width=self.width, template='plotly_white', margin=dict(l=30, r=10, t=80, b=10),
-                    title=dict(text='run the explorer to see the activation maps', font=dict(size=13), x=0.01))
+                    height=self.hrow * n + 120, width=self.width, template='plotly_white', margin=dict(l=30, r=10, t=120, b=10),
+                    title=dict(text='run the explorer to see the activation maps', font=dict(size=13), x=0.01, xanchor='left', yref='container', y=0.99, yanchor='top'))
     return f
 
 # %% ../nbs/13_widgets.ipynb #92b3c4d5

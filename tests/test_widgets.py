@@ -94,13 +94,13 @@ def test_run_stop_toggle_follows_the_solver(imgs, D):
     assert ex.running and ex.run_button.description == 'Stop'
     t0 = time.monotonic()
     ex.run_button.value = False  # a click on Stop
-    while ex.run_button.description != 'Run' and time.monotonic() - t0 < 5: time.sleep(0.02)
-    assert time.monotonic() - t0 < 2 and 'stopped in' in ex.fig.layout.title.text
+    while (ex.run_button.description != 'Run' or 'stopped in' not in ex.fig.layout.title.text) and time.monotonic() - t0 < 5: time.sleep(0.02)
+    assert time.monotonic() - t0 < 2 and 'stopped in' in ex.fig.layout.title.text and ex.run_button.description == 'Run'
     assert ex._thread.is_alive()  # the listener is still busy: the toggle did not wait for it
     ex.run_button.value = False  # a Stop click that arrives late
     ex.wait()
     assert seen == [('Run', False, False)] and ex.n_runs == 1 and not ex.running
-    assert max(np.diff(ex.result['LCA'].iters)) <= 3000 // 60  # a Stop waits at most iters/60 iterations
+    assert max(np.diff(ex.result["LCA"].iters)) <= 3000 // 100  # a Stop waits at most iters/100 iterations
 
 
 def test_solver_warm_start_and_device_selectors(imgs, D):

@@ -142,7 +142,7 @@ class Trajectory:
 
 # %% ../nbs/13_widgets.ipynb #47a38057
 def trace_points(iters:int, # the run's length
-                 n:int=60 # about this many evenly spaced records, plus as many more spaced evenly on a log scale
+                 n:int=100 # about this many evenly spaced records, plus half as many spaced evenly on a log scale
                 )->list:
     "The iterations to record: evenly spaced (so Stop is never more than `iters/n` iterations away) and dense early on (for a log axis)."
     lin = np.linspace(0, iters, n + 1).round()
@@ -268,7 +268,7 @@ class ConvergenceExplorer:
         self.background = _in_kernel() if background is None else background
         self.names = ['LCA'] + (['WARP-LCA'] if warp is not None else [])
         self.result, self.error, self.n_runs, self._listeners = None, None, 0, []
-        self._stop, self._thread, self._solving, self._last_draw, self.draw_interval = threading.Event(), None, False, 0., 0.15
+        self._stop, self._thread, self._solving, self._last_draw, self.draw_interval = threading.Event(), None, False, 0., 0.4
         step('building the widgets'); self._controls(lam, iters, threshold, solver, max_lam); self._layout()
         self._title(0, 'press Run')
 
@@ -398,11 +398,11 @@ def _run(self:ConvergenceExplorer)->dict:
 
 @patch
 def _finish(self:ConvergenceExplorer, trajs, dt):
-    "The last curves, the toggle back to Run, the status and notes, then the listeners (the slow part) — in that order."
+    "The toggle back to Run, the last curves, the status and notes, then the listeners (the slow part) — in that order."
     word = 'stopped' if trajs['LCA'].iters[-1] < self.iters.value else 'done'
-    self._draw(trajs, f"{word} in {dt:.1f} s", force=True)
     self.result, self.error, self.n_runs, self._solving = trajs, None, self.n_runs + 1, False
     self._show_running(False)
+    self._draw(trajs, f"{word} in {dt:.1f} s", force=True)
     self.status.value = _line(f"<b>{word}</b> in {dt:.1f} s" + ''.join(f" · {n}: PSNR {t.metrics['psnr'][-1]:.1f} dB, L0 {t.metrics['l0'][-1]:.0f}" for n, t in trajs.items()))
     notes = [m for t in trajs.values() for m in t.notes]
     self.notes.value = _line('⚠ ' + html.escape(' · '.join(notes)), '#a60') if notes else ''

@@ -232,7 +232,7 @@ def convergence_figure(names=('LCA',), # the methods to draw
     fig.update_yaxes(type='log', row=1, col=1)
     fig.update_xaxes(title_text='iteration', title_standoff=4)
     fig.update_annotations(font_size=12)
-    fig.update_layout(height=height, margin=dict(l=50, r=15, t=80, b=40), title=dict(text='', font=dict(size=13), yref='container', y=0.985, yanchor='top', x=0.01, xanchor='left'),
+    fig.update_layout(height=height, margin=dict(l=50, r=15, t=80, b=40), title=dict(text='', font=dict(size=13), yref='container', y=1 - 24 / height, yanchor='top', x=0.01, xanchor='left'),
                       legend=dict(orientation='h', x=0.5, xanchor='center', y=-0.2, yanchor='top'), template='plotly_white')
     return go.FigureWidget(fig)
 
@@ -492,7 +492,7 @@ def _figure(self:ActivationMaps, names):
     f.update_xaxes(showticklabels=False, showgrid=False, zeroline=False); f.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     f.update_layout(coloraxis=dict(colorscale='Viridis', cmin=0, cmax=1, colorbar=dict(title=dict(text='share of max', side='right'), len=0.9, thickness=10)),
                     height=self.hrow * n + 120, width=self.width, template='plotly_white', margin=dict(l=30, r=10, t=120, b=10),
-                    title=dict(text='run the explorer to see the activation maps', font=dict(size=13), x=0.01, xanchor='left', yref='container', y=0.99, yanchor='top'))
+                    title=dict(text='run the explorer to see the activation maps', font=dict(size=13), x=0.01, xanchor='left', yref='container', y=1 - 24 / (self.hrow * n + 120), yanchor='top'))
     return f
 
 # %% ../nbs/13_widgets.ipynb #92b3c4d5
@@ -655,7 +655,8 @@ class Explorer:
         self.side = W.HBox([W.Box([c.fig], layout=W.Layout(width=f'{width // 2}px')), W.Box([self.maps.widget], layout=W.Layout(width=f'{width - width // 2}px'))])
         self.widget = W.VBox([c.controls, self.side, self.atoms.widget], layout=W.Layout(width=f'{width}px'))
         with c.fig.batch_update(): c.fig.layout.width, c.fig.layout.height = width // 2, 470
-        self.maps.width = width - width // 2; self.maps.fig.layout.width, self.maps.fig.layout.height = self.maps.width, 440
+        self.maps.width, self.maps.hrow = width - width // 2, 160  # two methods: 440 pixels, also when the rows are rebuilt
+        self.maps.fig.layout.width, self.maps.fig.layout.height = self.maps.width, self.maps.hrow * len(self.maps.names) + 120
         self.maps.iteration.layout.width = f'{self.maps.width - 20}px'
 
     def _update(self, trajs, ex):

@@ -217,7 +217,9 @@ async function tutorial(page) {
   out.checks.logx = true;
   await shot(page, '03_explorer_accelerated_logx.png');
 
-  // Activation maps: scrub with the keyboard (Home = first stored iteration), then back.
+  // Activation maps: they follow a run after its curves (rows rebuilt when the warm start came back): wait for the last
+  // run's last iteration with both methods, then scrub with the keyboard (Home = first stored iteration).
+  await page.waitForFunction(el => /^iteration 10 —.*WARP-LCA/.test((el.querySelector('.gtitle') || {}).textContent || ''), await mplot.elementHandle(), { timeout: 30000, polling: 100 });
   const m0 = await plotState(mplot);
   await cell.locator('.widget-hslider', { has: page.locator('.widget-label', { hasText: /^iteration$/ }) }).locator('.noUi-handle').first().focus();
   await page.keyboard.press('Home');

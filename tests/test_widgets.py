@@ -28,6 +28,8 @@ def explorer(imgs, D, **kw):
 
 def test_devices_and_images():
     assert wg.pick_device('cpu').type == 'cpu' and wg.device_label('cpu') == 'CPU'
+    n_cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    assert wg.device_options() == [('CPU', 'cpu')] + [(wg.device_label(f'cuda:{i}'), f'cuda:{i}') for i in range(n_cuda)]
     assert wg.pick_device().type == ('cuda' if torch.cuda.is_available() else 'cpu')
     assert list(wg.as_images(torch.rand(2, 3, 8, 8))) == ['image 0', 'image 1']
     with pytest.raises(ValueError, match='must be'): wg.as_images(torch.rand(4, 4))
@@ -69,17 +71,111 @@ def test_without_auto_run_the_title_says_press_run(imgs, D):
     ex = explorer(imgs, D)
     ex.lam.value = 0.3
     assert ex.n_runs == 0 and 'press Run' in ex.fig.layout.title.text and ex.fig.data[0].x == ()
-    ex.run_button.click()  # the button's handler, as a browser click would call it
-    assert ex.n_runs == 1 and ex.fig.data[0].x == (0, 4, 8, 12) and ex.run_button.description == 'Run'
+    ex.run_button.value = True  # what a browser click on the Run toggle sends
+    assert ex.n_runs == 1 and ex.fig.data[0].x == (0, 4, 8, 12) and ex.run_button.description == 'Run' and not ex.run_button.value
 
 
 def test_background_run_and_stop(imgs, D):
     ex = explorer(imgs, D, iters=3000, trace_every=5, background=True)
     ex.start()
     time.sleep(0.3)
-    assert ex.running and ex.run_button.description == 'Stop'
+    assert ex.running and ex.run_button.description == 'Stop' and ex.run_button.value
     ex.stop()
     assert not ex.running and 0 < ex.result['LCA'].iters[-1] < 3000 and 'stopped' in ex.fig.layout.title.text
+
+
+def test_run_stop_toggle_follows_the_solver(imgs, D):
+    "Issue 16.2: the toggle reads Run as soon as the solver ends, before the slow listeners; a late Stop click starts nothing."
+    ex = explorer(imgs, D, iters=3000, background=True, trace_every=None)
+    seen = []
+    ex.on_result(lambda t, e: (seen.append((e.run_button.description, e.run_button.value, e.running)), time.sleep(1.0)))
+    ex.run_button.value = True  # a click on Run
+    time.sleep(0.3)
+    assert ex.running and ex.run_button.description == 'Stop'
+    t0 = time.monotonic()
+    ex.run_button.value = False  # a click on Stop
+    while (ex.run_button.description != 'Run' or 'stopped in' not in ex.fig.layout.title.text) and time.monotonic() - t0 < 5: time.sleep(0.02)
+    assert time.monotonic() - t0 < 2 and 'stopped in' in ex.fig.layout.title.text and ex.run_button.description == 'Run'
+    assert ex._thread.is_alive()  # the listener is still busy: the toggle did not wait for it
+    ex.run_button.value = False  # a Stop click that arrives late
+    ex.wait()
+    assert seen == [('Run', False, False)] and ex.n_runs == 1 and not ex.running
+    assert max(np.diff(ex.result["LCA"].iters)) <= 3000 // 100  # a Stop waits at most iters/100 iterations
+
+
+def test_solver_warm_start_and_device_selectors(imgs, D):
+    "Issue 16.3: solver, warm start and device are controls that change the run (CUDA devices when present)."
+    ex = explorer(imgs, D, warp=Replay(torch.rand(1, 8, 8, 8)), iters=40, trace_every=10, auto_run=True)
+    assert list(ex.solver.options) == ['LCA', 'accelerated LCA (β 0.95)'] and ex.warm.value and not ex.warm.disabled
+    ex.run(); mse = ex.result['LCA'].metrics['mse'][-1]
+    ex.solver.value = 'accelerated LCA (β 0.95)'
+    assert ex.n_runs == 2 and ex.momentum == 0.95 and ex.result['LCA'].metrics['mse'][-1] < mse and 'accelerated LCA' in ex.fig.layout.title.text
+    ex.warm.value = False
+    assert list(ex.result) == ['LCA'] and ex.fig.data[4].x == () and ex.n_runs == 3
+    assert ex.device_picker.options[0] == ('CPU', 'cpu') and ex.device_picker.value == 'cpu'
+    for label, dev in ex.device_picker.options[1:]:
+        ex.device_picker.value = dev
+        assert ex.dictionary.weight.device == torch.device(dev) and ex.result['LCA'].iters[-1] == 40 and label.split(' (')[0] in ex.fig.layout.title.text
+    assert explorer(imgs, D).warm.disabled  # no predictor: the warm start cannot be switched on
+
+
+def test_plots_say_what_they_show(imgs, D):
+    "Issue 16.4: one colour per method in every panel, units on axes and hover, a log iterations axis."
+    from warp_lca.reports import method_color
+    ex = explorer(imgs, D, warp=Replay(torch.rand(1, 8, 8, 8)))
+    for t in ex.fig.data: assert t.line.color == method_color(t.name)
+    assert method_color('LCA') != method_color('WARP-LCA')
+    titles = [a.text for a in ex.fig.layout.annotations]
+    assert titles == ['MSE (normalised units²)', 'L0 (non-zero coefficients)', 'PSNR (dB)', 'SSIM (0 to 1)']
+    assert all(ex.fig.layout[f'xaxis{i}'].title.text == 'iteration' for i in ('', 2, 3, 4))
+    assert 'PSNR %{y:.2f} dB' in ex.fig.data[2].hovertemplate and 'coefficients' in ex.fig.data[1].hovertemplate
+    ex.logx.value = True
+    assert all(ex.fig.layout[f'xaxis{i}'].type == 'log' for i in ('', 2, 3, 4))
+    p = wg.trace_points(2100)
+    assert sum(k <= 21 for k in p) >= 8  # the first 1 % of a long run is traced densely enough to see on the log axis
+
+
+def test_status_never_widens_the_controls(imgs, D):
+    "Issue 16.5: a long warning goes to a one-line notes box of fixed size, never into the controls' columns."
+    ex = explorer(imgs, D, warp=Replay(torch.rand(1, 8, 8, 8)))
+    ex.warp.predict_states = lambda x, lam: (__import__('warnings').warn('lam outside the range ' + 'x' * 400), torch.rand(1, 8, 8, 8))[1]
+    ex.run()
+    assert 'outside the range' in ex.notes.value and 'white-space:nowrap' in ex.notes.value and 'text-overflow:ellipsis' in ex.notes.value
+    assert ex.notes.layout.height == ex.status.layout.height == '22px' and ex.notes.layout.overflow == 'hidden'
+    assert ex.notes not in ex.controls.children[0].children and ex.status not in ex.controls.children[0].children
+
+
+def test_progress_while_loading(imgs, D):
+    "Issue 16.5: explore() names each slow step on a progress bar, and a run counts its iterations in the status line."
+    e = wg.explore(imgs, D, warp=None, device='cpu', iters=40, trace_every=4, background=False, progress=False)
+    assert e.progress.steps == ['loading the images', 'loading the dictionary and the WARP-LCA predictor', 'building the widgets', 'drawing the maps and the atoms']
+    assert e.progress.bar.value == e.progress.bar.max and 'ready' in e.progress.label.value
+    seen, c = [], e.convergence
+    c.draw_interval = 0  # every record drawn
+    c.status.observe(lambda ch: seen.append(ch['new']), names='value')
+    c.run()
+    assert sum('running… iteration' in s for s in seen) >= 5 and 'running… iteration 20 / 40' in ''.join(seen) and 'done' in seen[-1]
+
+
+def test_curves_and_maps_side_by_side(imgs, D):
+    "Issue 16.5: the explorer puts the curves beside the maps, both within a 1280×800 JupyterLab view."
+    e = wg.explore(imgs, D, warp=Replay(torch.rand(1, 8, 8, 8)), device='cpu', iters=8, trace_every=4, background=False, progress=False)
+    assert e.widget.children[1] is e.side and e.side.children[0].children[0] is e.convergence.fig and e.side.children[1].children[0] is e.maps.widget
+    cw, mw = e.convergence.fig.layout.width, e.maps.fig.layout.width
+    assert cw + mw <= 840 and max(e.convergence.fig.layout.height, e.maps.fig.layout.height + 40) <= 480
+    e.convergence.run()
+    assert e.maps.fig.layout.width == mw  # the rows rebuilt for a new set of methods keep the width
+
+
+def test_widget_notebook_runs_in_a_kernel():
+    "Issue 16.1: nbs/13_widgets.ipynb runs top to bottom inside a real Jupyter kernel (where runs go to a background thread)."
+    nbformat, nbclient = pytest.importorskip('nbformat'), pytest.importorskip('nbclient')
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    nb = nbformat.read(root / 'nbs' / '13_widgets.ipynb', as_version=4)
+    nbclient.NotebookClient(nb, timeout=300, kernel_name='python3', resources={'metadata': {'path': str(root / 'nbs')}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == 'code' for o in c.get('outputs', []) if o.get('output_type') == 'error']
+    assert not errors
 
 
 def test_errors_are_shown(imgs, D):

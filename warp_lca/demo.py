@@ -13,9 +13,11 @@ from .dictionary import ConvDictionary, atom_grid
 from .lca import lca
 from .metrics import CIFAR10_NORM, activation_map
 from .evaluate import iters_to_reach
+from .reports import method_color, metric_title, metric_hover
 
 # %% auto #0
-__all__ = ['load_models', 'run_demo', 'summarize', 'print_table', 'write_report']
+__all__ = ['load_models', 'run_demo', 'summarize', 'print_table', 'convergence_report_figure', 'maps_report_figure',
+           'write_report', 'report_table']
 
 # %% ../nbs/15_demo.ipynb #7062f74c
 def load_models(device=None):
@@ -64,7 +66,7 @@ def run_demo(out='warp_lca_demo_report.html', # HTML report path
     if W is not None: maps['WARP-LCA'] = _run('WARP-LCA (photo)', big, D, lam, iters, 0, u0=W.predict_states(big, lam), tau=tau)[0]
     rows = summarize(runs, iters)
     print_table(rows, iters)
-    write_report(out, x, big, runs, maps, rows, D, lam)
+    write_report(out, x, big, runs, maps, rows, D, lam, iters)
     print(f"report: {Path(out).resolve()}")
     return rows
 
@@ -92,40 +94,73 @@ def print_table(rows:dict, iters:int=1000):
               f"{f(r['iters_to_lca_10']):>12} {f(r['secs_to_lca_10'], 2):>6}")
 
 # %% ../nbs/15_demo.ipynb #3f4b805f
-def write_report(out, x, big, runs, maps, rows, D, lam):
+def convergence_report_figure(runs:dict, # {name: (LCAResult with a trace, seconds)}
+                              title:str # the figure's title
+                             ):
+    "MSE, L0, PSNR and SSIM against iteration: one colour per method in every panel, units on every axis and hover."
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    ms = ('mse', 'l0', 'psnr', 'ssim')
+    f = make_subplots(rows=1, cols=4, subplot_titles=[metric_title(m) for m in ms], horizontal_spacing=0.07)
+    for name, (r, _) in runs.items():
+        for i, k in enumerate(ms):
+            f.add_trace(go.Scatter(x=r.trace_iters, y=r.trace[k].mean(1).tolist(), name=name, legendgroup=name, showlegend=i == 0, mode='lines',
+                                   line=dict(color=method_color(name)), hovertemplate=metric_hover(k, name)), row=1, col=i + 1)
+    f.update_yaxes(type='log', row=1, col=1); f.update_xaxes(title_text='iteration')
+    f.update_layout(title=title, height=380, template='plotly_white', legend=dict(orientation='h', x=1, xanchor='right', y=1.18, yanchor='bottom'),
+                    margin=dict(t=100))
+    return f
+
+# %% ../nbs/15_demo.ipynb #4a5b6c7d
+def maps_report_figure(big, maps:dict):
+    "The photo, then per method its accumulated activation map (one colour scale for all) and its reconstruction; titles on two lines."
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    img = lambda t: CIFAR10_NORM.inverse(t).clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255
+    am = {k: activation_map(r.a)[0].float().cpu() for k, r in maps.items()}; vmax = max(float(m.max()) for m in am.values())
+    titles = ['photo'] + [f'{k} active atoms<br>per position (L0 {int((r.a != 0).sum())})' for k, r in maps.items()] + [f'{k}<br>reconstruction' for k in maps]
+    f = make_subplots(rows=1, cols=1 + 2 * len(am), subplot_titles=titles, horizontal_spacing=0.03)
+    f.add_trace(go.Image(z=img(big[0])), row=1, col=1)
+    for i, (k, m) in enumerate(am.items()):
+        f.add_trace(go.Heatmap(z=(m / vmax).flip(0).tolist(), zmin=0, zmax=1, colorscale='Inferno', showscale=i == 0,
+                               colorbar=dict(title=dict(text=f'share of max ({vmax:.0f} atoms)', side='right'), x=1.01), hovertemplate='%{z:.2f} of max<extra></extra>'), row=1, col=2 + i)
+        f.add_trace(go.Image(z=img(maps[k].recon[0])), row=1, col=2 + len(am) + i)
+    f.update_annotations(font_size=12)
+    f.update_xaxes(visible=False); f.update_yaxes(visible=False)
+    f.update_layout(title='Accumulated activation maps (one colour scale for all methods)', height=360, margin=dict(t=110))
+    return f
+
+# %% ../nbs/15_demo.ipynb #5b6c7d8e
+def write_report(out, x, big, runs, maps, rows, D, lam, iters=1000):
     "HTML report: convergence curves, reconstructions, accumulated activation maps, dictionary atoms."
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
-    figs = []
-    f = make_subplots(rows=1, cols=4, subplot_titles=('MSE (log)', 'L0', 'PSNR dB', 'SSIM'))
-    for name, (r, _) in runs.items():
-        for i, k in enumerate(('mse', 'l0', 'psnr', 'ssim')):
-            f.add_trace(go.Scatter(x=r.trace_iters, y=r.trace[k].mean(1).tolist(), name=name, legendgroup=name, showlegend=i == 0), row=1, col=i + 1)
-    f.update_yaxes(type='log', row=1, col=1); f.update_layout(title=f'Convergence on {len(x)} embedded 32×32 tiles, λ={lam}', height=350)
-    figs.append(f)
+    import plotly.express as px
+    figs = [convergence_report_figure(runs, f'Convergence on {len(x)} embedded 32×32 tiles (mean), λ = {lam}')]
     img = lambda t: CIFAR10_NORM.inverse(t).clamp(0, 1).permute(1, 2, 0).cpu().numpy()
     n = min(8, len(x)); cols = ['original'] + list(runs)
     f = make_subplots(rows=len(cols), cols=n, vertical_spacing=0.02, horizontal_spacing=0.01, row_titles=cols)
     for j in range(n):
         f.add_trace(go.Image(z=img(x[j]) * 255), row=1, col=j + 1)
         for i, name in enumerate(runs): f.add_trace(go.Image(z=img(runs[name][0].recon[j]) * 255), row=i + 2, col=j + 1)
-    f.update_xaxes(visible=False); f.update_yaxes(visible=False); f.update_layout(title='Reconstructions', height=130 * len(cols))
+    f.update_xaxes(visible=False); f.update_yaxes(visible=False); f.update_layout(title=f'Reconstructions after {iters} iterations', height=130 * len(cols))
+    figs += [f, maps_report_figure(big, maps)]
+    f = px.imshow(atom_grid(D.weight), title=f'Dictionary atoms ({D.n_atoms}, {D.kernel_size}×{D.kernel_size})'); f.update_xaxes(visible=False); f.update_yaxes(visible=False)
     figs.append(f)
-    am = {k: activation_map(r.a)[0].float().cpu() for k, r in maps.items()}; vmax = max(float(m.max()) for m in am.values())
-    f = make_subplots(rows=1, cols=1 + 2 * len(am), subplot_titles=['photo'] + [f'{k} activation map (L0 {int((r.a != 0).sum())})' for k, r in maps.items()] + [f'{k} reconstruction' for k in maps])
-    f.add_trace(go.Image(z=img(big[0]) * 255), row=1, col=1)
-    for i, (k, m) in enumerate(am.items()):
-        f.add_trace(go.Heatmap(z=(m / vmax).flip(0).tolist(), zmin=0, zmax=1, colorscale='Inferno', showscale=i == 0), row=1, col=2 + i)
-        f.add_trace(go.Image(z=img(maps[k].recon[0]) * 255), row=1, col=2 + len(am) + i)
-    f.update_xaxes(visible=False); f.update_yaxes(visible=False); f.update_layout(title='Accumulated activation maps (normalised jointly)', height=350)
-    figs.append(f)
-    import plotly.express as px
-    f = px.imshow(atom_grid(D.weight), title='Dictionary atoms'); f.update_xaxes(visible=False); f.update_yaxes(visible=False)
-    figs.append(f)
-    cell = lambda v: '-' if v is None else (round(v, 2) if isinstance(v, float) else v)
-    table = ''.join(f"<tr><td>{k}</td><td>{r['psnr']:.2f}</td><td>{r['ssim']:.4f}</td><td>{r['l0']:.1f}</td>" + ''.join(f"<td>{cell(r[c])}</td>" for c in ('iters_to_lca', 'secs_to_lca', 'iters_to_lca_10', 'secs_to_lca_10')) + "</tr>" for k, r in rows.items())
     html = ["<html><head><meta charset='utf-8'><title>warp_lca demo</title></head><body style='font-family:sans-serif'>",
             f"<h1>warp_lca demo</h1><p>λ = {lam}; device {D.weight.device}.{'' if 'WARP-LCA' in runs else ' WARP-LCA: no shipped predictor in this version.'}</p>",
-            f"<table border=1 cellpadding=4><tr><th>method</th><th>PSNR dB</th><th>SSIM</th><th>L0</th><th>iterations to LCA@N</th><th>seconds</th><th>iterations to LCA@N/10</th><th>seconds</th></tr>{table}</table><p>Seconds include the predictor's forward pass; '-' means not reached within N iterations.</p>"]
+            report_table(rows, iters)]
     html += [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figs)]
     Path(out).write_text('\n'.join(html + ['</body></html>']), encoding='utf-8')
+
+# %% ../nbs/15_demo.ipynb #6c7d8e9f
+def report_table(rows:dict, iters:int)->str:
+    "The summary table, its columns named with N spelled out, and a line that defines LCA@N."
+    cell = lambda v: '-' if v is None else (round(v, 2) if isinstance(v, float) else v)
+    body = ''.join(f"<tr><td style='color:{method_color(k)}'><b>{k}</b></td><td>{r['psnr']:.2f}</td><td>{r['ssim']:.4f}</td><td>{r['l0']:.1f}</td>"
+                   + ''.join(f"<td>{cell(r[c])}</td>" for c in ('iters_to_lca', 'secs_to_lca', 'iters_to_lca_10', 'secs_to_lca_10')) + "</tr>" for k, r in rows.items())
+    head = (f"<tr><th>method</th><th>PSNR (dB)</th><th>SSIM</th><th>L0 (non-zero coefficients)</th><th>iterations to LCA@{iters}</th><th>seconds</th>"
+            f"<th>iterations to LCA@{iters // 10}</th><th>seconds</th></tr>")
+    return (f"<table border=1 cellpadding=4>{head}{body}</table><p><b>LCA@N</b> is the mean PSNR that plain LCA (zero start) reaches after "
+            f"N iterations (here N = {iters} and N = {iters // 10}); 'iterations to LCA@N' is how many iterations a method needs to reach it. "
+            f"Seconds include the predictor's forward pass; '-' means not reached within {iters} iterations.</p>")

@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['PLOTLY_JS', 'plotly_js', 'plotly_script_tags', 'write_html', 'png_data_uri', 'downsample']
+__all__ = ['PLOTLY_JS', 'METHOD_COLORS', 'METRIC_UNITS', 'plotly_js', 'plotly_script_tags', 'write_html', 'png_data_uri',
+           'downsample', 'method_color', 'metric_title', 'metric_hover']
 
 # %% ../nbs/20_reports.ipynb #a0c1e206
 PLOTLY_JS = 'plotly.min.js'
@@ -87,3 +88,31 @@ def downsample(t, # a 2-d map (H, W), tensor or array
     if max(t.shape) <= max_side: return t
     k = math.ceil(max(t.shape) / max_side)
     return F.adaptive_avg_pool2d(t[None, None], (math.ceil(t.shape[0] / k), math.ceil(t.shape[1] / k)))[0, 0]
+
+# %% ../nbs/20_reports.ipynb #b1c2d302
+METHOD_COLORS = {'LCA': '#1f77b4', 'WARP-LCA': '#ff7f0e'}
+_MORE_COLORS = ('#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22')
+
+def method_color(name:str # a method's name: 'LCA', 'WARP-LCA' or any other
+                )->str:
+    "The one colour of method `name` in every figure: LCA blue, WARP-LCA orange, others fixed by their name."
+    if name in METHOD_COLORS: return METHOD_COLORS[name]
+    return _MORE_COLORS[sum(map(ord, str(name))) % len(_MORE_COLORS)]
+
+# %% ../nbs/20_reports.ipynb #b1c2d304
+METRIC_UNITS = dict(mse=('MSE', 'normalised units²', '.3g'), l0=('L0', 'non-zero coefficients', '.0f'), l1=('L1', 'sum of |a|', '.4g'),
+                    psnr=('PSNR', 'dB', '.2f'), ssim=('SSIM', '0 to 1', '.3f'), energy=('energy', 'per image', '.4g'))
+
+def metric_title(m:str # a metric of `METRIC_UNITS`
+                )->str:
+    "The axis title of metric `m` with its unit, e.g. `PSNR (dB)`."
+    name, unit, _ = METRIC_UNITS[m]
+    return f"{name} ({unit})"
+
+def metric_hover(m:str, # a metric of `METRIC_UNITS`
+                 method:str='' # the method's name, first line of the hover text
+                )->str:
+    "A plotly `hovertemplate` for metric `m` against iteration, with its unit: `PSNR 15.06 dB`."
+    name, unit, fmt = METRIC_UNITS[m]
+    u = '' if m == 'ssim' else f" {unit}"  # SSIM has no unit
+    return (f"{method}<br>" if method else '') + f"iteration %{{x}}<br>{name} %{{y:{fmt}}}{u}<extra></extra>"

@@ -4,9 +4,10 @@
 
 # %% ../nbs/13_widgets.ipynb #8f01fc1a
 from __future__ import annotations
-import math, sys, threading, time, io, warnings, html
+import math, re, sys, threading, time, io, warnings, html
 from dataclasses import dataclass, field
 from typing import Callable
+from fastcore.basics import patch
 import numpy as np
 import torch
 import ipywidgets as W
@@ -17,23 +18,31 @@ from .dictionary import ConvDictionary, atom_grid
 from .metrics import CIFAR10_NORM, Normalization, activation_map
 from .thresholds import THRESHOLDS
 from .data import PHOTOS, photo_tiles, cifar10
+from .reports import method_color, metric_title, metric_hover
 
 # %% auto #0
-__all__ = ['CIFAR10_CLASSES', 'pick_device', 'device_label', 'demo_images', 'as_images', 'default_dictionary', 'default_warp',
-           'pick_models', 'Trajectory', 'run_traced', 'to_uint8', 'png_bytes', 'residual_image', 'convergence_figure',
-           'ConvergenceExplorer', 'joint_normalize', 'ActivationMaps', 'atom_usage', 'AtomGrid', 'Explorer', 'explore']
+__all__ = ['CIFAR10_CLASSES', 'SOLVER_CHOICES', 'pick_device', 'device_label', 'device_options', 'demo_images', 'as_images',
+           'default_dictionary', 'default_warp', 'pick_models', 'Trajectory', 'trace_points', 'run_traced', 'to_uint8',
+           'png_bytes', 'residual_image', 'convergence_figure', 'ConvergenceExplorer', 'joint_normalize',
+           'ActivationMaps', 'atom_usage', 'AtomGrid', 'Progress', 'Explorer', 'explore']
 
 # %% ../nbs/13_widgets.ipynb #b721a22d
-def pick_device(device=None # 'cpu', 'cuda', a torch.device, or None for CUDA when available
+def pick_device(device=None # 'cpu', 'cuda', 'cuda:1', a torch.device, or None for CUDA when available
                )->torch.device:
-    "The device to compute on: `device` when given, else CUDA when available, else the CPU."
+    "The device to compute on: `device` when given, else CUDA when available, else the CPU; CUDA always with its index."
     if device is None: device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    return torch.device(device)
+    d = torch.device(device)
+    return torch.device('cuda', torch.cuda.current_device()) if d.type == 'cuda' and d.index is None else d
 
 def device_label(device=None)->str:
-    "A short human description of the device, e.g. `CPU` or `CUDA (NVIDIA H100)`."
+    "A short human description of the device, e.g. `CPU` or `CUDA 0 (NVIDIA H100)`."
     d = pick_device(device)
-    return f"CUDA ({torch.cuda.get_device_name(d)})" if d.type == 'cuda' else d.type.upper()
+    return f"CUDA {d.index} ({torch.cuda.get_device_name(d)})" if d.type == 'cuda' else d.type.upper()
+
+def device_options()->list:
+    "`[(label, device)]` for the device picker: the CPU, then each CUDA device present (none on a CPU-only machine)."
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    return [('CPU', 'cpu')] + [(device_label(f'cuda:{i}'), f'cuda:{i}') for i in range(n)]
 
 # %% ../nbs/13_widgets.ipynb #725b8d76
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
@@ -132,42 +141,51 @@ class Trajectory:
         return max(0, int(np.searchsorted(self.iters, k, side='right')) - 1)
 
 # %% ../nbs/13_widgets.ipynb #47a38057
+def trace_points(iters:int, # the run's length
+                 n:int=100 # about this many evenly spaced records, plus half as many spaced evenly on a log scale
+                )->list:
+    "The iterations to record: evenly spaced (so Stop is never more than `iters/n` iterations away) and dense early on (for a log axis)."
+    lin = np.linspace(0, iters, n + 1).round()
+    geo = np.geomspace(1, max(iters, 1), n // 2).round()
+    return sorted({int(k) for k in np.concatenate([lin, geo]) if 0 < k <= iters})
+
+# %% ../nbs/13_widgets.ipynb #6b2c3d4e
+def _warm_states(x, warp, lam, shape)->tuple:
+    "The predictor's states for `x` and the warnings it raised (as text)."
+    with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        uw = warp.predict_states(x, lam)
+    if tuple(uw.shape) != shape: raise ValueError(f"warp.predict_states returned shape {tuple(uw.shape)}, expected {shape} (a predictor trained for another dictionary?)")
+    return uw.to(x), [str(w.message) for w in caught]
+
 def run_traced(x:torch.Tensor, # one normalised image (1, C, H, W), on the dictionary's device
                dictionary:ConvDictionary, # Φ
                lam:float, # threshold λ
                iters:int, # iterations
                threshold:str='hard', # threshold name
-               tau='auto', # LCA time constant ('auto': the stable τ, `warp_lca.lca.stable_tau`)
+               tau='auto', # LCA time constant ('auto': the stable τ for this solver, `warp_lca.lca.stable_tau`)
                warp=None, # optional predictor with `predict_states(x, lam) -> u0`; adds a WARP-LCA run
-               trace_every:int|None=None, # record every this many iterations (None: about 60 records)
+               trace_every:int|None=None, # record every this many iterations (None: `trace_points(iters)`)
                on_trace:Callable|None=None, # on_trace(trajectories) after each record
                should_stop:Callable|None=None, # should_stop() -> True ends the run early
                norm:Normalization=CIFAR10_NORM, # normalisation of x (PSNR/SSIM are on [0, 1] images)
-               keep_codes:bool=True # store the activations of every record
+               keep_codes:bool=True, # store the activations of every record
+               momentum:float=0. # heavy-ball β: 0 is plain LCA, 0.95 the accelerated solver (`warp_lca.lca.accelerated_lca`)
               )->dict:
     "Run LCA (and WARP-LCA when `warp` is given) on one image; `{name: Trajectory}`."
     if x.ndim != 4 or x.shape[0] != 1: raise ValueError(f"x must be one image (1, C, H, W), got {tuple(x.shape)}")
-    names = ['LCA'] + (['WARP-LCA'] if warp is not None else [])
-    shape = (1, dictionary.n_atoms, *dictionary.code_size(x.shape[-2:]))
-    u0 = torch.zeros(shape, dtype=x.dtype, device=x.device)
-    notes = []
+    names, shape = ['LCA'] + (['WARP-LCA'] if warp is not None else []), (1, dictionary.n_atoms, *dictionary.code_size(x.shape[-2:]))
+    u0, trajs = torch.zeros(shape, dtype=x.dtype, device=x.device), {n: Trajectory(n) for n in names}
     if warp is not None:
-        with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always')
-            uw = warp.predict_states(x, lam)
-        notes = [str(w.message) for w in caught]
-        if tuple(uw.shape) != shape: raise ValueError(f"warp.predict_states returned shape {tuple(uw.shape)}, expected {shape} (a predictor trained for another dictionary?)")
-        u0 = torch.cat([u0, uw.to(x)])
-    trajs = {n: Trajectory(n) for n in names}
-    if notes: trajs['WARP-LCA'].notes = notes
+        uw, trajs['WARP-LCA'].notes = _warm_states(x, warp, lam, shape)
+        u0 = torch.cat([u0, uw])
     def callback(res):
         for i, n in enumerate(names):
             trajs[n].add(res.n_iters, {m: v[-1][i] for m, v in res.trace.items()}, res.a[i] if keep_codes else None)
         if on_trace is not None: on_trace(trajs)
         return should_stop is not None and bool(should_stop())
-    every = trace_every or max(1, iters // 60)
-    lca(x.expand(len(names), -1, -1, -1), dictionary, lam, tau=tau, iters=iters, threshold=threshold, u0=u0,
-        trace_every=every, callback=callback, norm=norm, warn=False)
+    lca(x.expand(len(names), -1, -1, -1), dictionary, lam, tau=tau, iters=iters, threshold=threshold, u0=u0, momentum=momentum,
+        trace_every=trace_every or trace_points(iters), callback=callback, norm=norm, warn=False)
     return trajs
 
 # %% ../nbs/13_widgets.ipynb #6c26eeb2
@@ -194,8 +212,7 @@ def residual_image(x:torch.Tensor, recon:torch.Tensor, # images (C, H, W) in [0,
     return (0.5 + gain * (x - recon)).clamp(0, 1)
 
 # %% ../nbs/13_widgets.ipynb #edf235a1
-_COLORS = {'LCA': '#1f77b4', 'WARP-LCA': '#d62728'}
-_PANELS = (('mse', 'MSE (log)'), ('l0', 'L0: non-zero coefficients'), ('psnr', 'PSNR (dB)'), ('ssim', 'SSIM'))
+_PANELS = ('mse', 'l0', 'psnr', 'ssim')
 
 def _in_kernel()->bool:
     "True inside a running Jupyter kernel (where widgets have a front end)."
@@ -207,148 +224,229 @@ def convergence_figure(names=('LCA',), # the methods to draw
                        height:int=460 # figure height in pixels
                       )->go.FigureWidget:
     "An empty 2×2 `FigureWidget` (MSE on a log axis, L0, PSNR, SSIM against iteration), one trace per method and panel."
-    fig = make_subplots(2, 2, subplot_titles=[t for _, t in _PANELS], shared_xaxes=True, vertical_spacing=0.12, horizontal_spacing=0.08)
+    fig = make_subplots(2, 2, subplot_titles=[metric_title(m) for m in _PANELS], shared_xaxes=True, vertical_spacing=0.14, horizontal_spacing=0.12)
     for n in names:
-        for j, (m, _) in enumerate(_PANELS):
-            fig.add_scatter(x=[], y=[], mode='lines', name=n, legendgroup=n, showlegend=j == 0,
-                            line=dict(color=_COLORS.get(n)), row=j // 2 + 1, col=j % 2 + 1,
-                            hovertemplate=f'{n}<br>iteration %{{x}}<br>{m} %{{y:.4g}}<extra></extra>')
+        for j, m in enumerate(_PANELS):
+            fig.add_scatter(x=[], y=[], mode='lines', name=n, legendgroup=n, showlegend=j == 0, line=dict(color=method_color(n)),
+                            row=j // 2 + 1, col=j % 2 + 1, hovertemplate=metric_hover(m, n))
     fig.update_yaxes(type='log', row=1, col=1)
-    fig.update_xaxes(title_text='iteration', row=2)
-    fig.update_annotations(font_size=13)
-    fig.update_layout(height=height, margin=dict(l=50, r=20, t=75, b=40), title=dict(text='', font=dict(size=14), y=0.98, yanchor='top'),
-                      legend=dict(orientation='h', x=1, xanchor='right', y=1.16, yanchor='bottom'), template='plotly_white')
+    fig.update_xaxes(title_text='iteration', title_standoff=4)
+    fig.update_annotations(font_size=12)
+    fig.update_layout(height=height, margin=dict(l=50, r=15, t=80, b=40), title=dict(text='', font=dict(size=13), yref='container', y=1 - 24 / height, yanchor='top', x=0.01, xanchor='left'),
+                      legend=dict(orientation='h', x=0.5, xanchor='center', y=-0.2, yanchor='top'), template='plotly_white')
     return go.FigureWidget(fig)
+
+# %% ../nbs/13_widgets.ipynb #4d5e6f70
+SOLVER_CHOICES = {'LCA': 0., 'accelerated LCA (β 0.95)': 0.95}  # label -> heavy-ball β
 
 # %% ../nbs/13_widgets.ipynb #e97fa3cb
 class ConvergenceExplorer:
-    "Image picker, λ / iterations / threshold controls and run/stop, with MSE, L0, PSNR and SSIM drawn live."
+    "Image, λ, iterations, threshold, solver, device and warm-start controls and a Run/Stop toggle; MSE, L0, PSNR and SSIM drawn live."
     def __init__(self,
                  images=None, # None (demo images), a tensor (N, 3, H, W) in [0, 1], or a dict {label: (3, H, W)}
                  dictionary:ConvDictionary|None=None, # None: the predictor's dictionary, else `default_dictionary()`
                  warp='auto', # a predictor with `predict_states(x, lam)` (e.g. `warp_lca.warp.WarpLCA`), None (LCA only) or 'auto' (the pretrained one)
-                 device=None, # None: CUDA when available, else CPU
+                 device=None, # the initial device (None: CUDA when available, else CPU); the device picker changes it
                  lam:float=0.15, # initial λ
                  iters:int=300, # initial number of iterations
                  threshold:str='hard', # initial threshold
-                 tau='auto', # LCA time constant ('auto': the stable τ for this dictionary)
-                 trace_every:int|None=None, # record every this many iterations (None: about 60 records per run)
+                 solver:str='LCA', # initial solver, a key of `SOLVER_CHOICES`
+                 tau='auto', # LCA time constant ('auto': the stable τ for this dictionary and solver)
+                 trace_every:int|None=None, # record every this many iterations (None: `trace_points`)
                  auto_run:bool=False, # re-run whenever a control changes
                  background:bool|None=None, # run in a thread (None: inside a Jupyter kernel)
                  norm:Normalization=CIFAR10_NORM, # normalisation of the images for the solver
-                 max_lam:float=1. # the λ slider's maximum
+                 max_lam:float=1., # the λ slider's maximum
+                 progress=None # a `Progress` told about each slow step (see `explore`)
                 ):
+        step = progress.step if progress is not None else (lambda s: None)
         self.device = pick_device(device)
-        self.images = as_images(images)
+        step('loading the images'); self.images = as_images(images)
+        step('loading the dictionary and the WARP-LCA predictor')
         self.dictionary, warp, self.dictionary_info, self.warp_info = pick_models(dictionary, warp, self.device)
-        self.warp, self.norm, self.trace_every, self.auto_run = warp, norm, trace_every, auto_run
-        self.tau = tau
+        self.warp, self.norm, self.trace_every, self.auto_run, self.tau = warp, norm, trace_every, auto_run, tau
         self.background = _in_kernel() if background is None else background
         self.names = ['LCA'] + (['WARP-LCA'] if warp is not None else [])
         self.result, self.error, self.n_runs, self._listeners = None, None, 0, []
-        self._stop, self._thread, self._sync_running, self._last_draw = threading.Event(), None, False, 0.
-        self._build(lam, iters, threshold, max_lam)
-
-    def _build(self, lam, iters, threshold, max_lam):
-        labels = list(self.images)
-        st = dict(description_width='70px')
-        self.image = W.Dropdown(options=labels, value=labels[0], description='image', style=dict(description_width='45px'), layout=W.Layout(width='240px'))
-        self.preview = W.Image(value=png_bytes(self.images[labels[0]]), format='png', layout=W.Layout(width='96px', height='96px', margin='4px 0 0 50px'))
-        self.lam = W.FloatSlider(value=lam, min=0.01, max=max_lam, step=0.01, description='λ', readout_format='.2f', continuous_update=False, style=st, layout=W.Layout(width='330px'))
-        self.iters = W.IntSlider(value=iters, min=min(10, iters), max=max(3000, iters), step=10, description='iterations', continuous_update=False, style=st, layout=W.Layout(width='330px'))
-        self.threshold = W.Dropdown(options=list(THRESHOLDS), value=threshold, description='threshold', style=st, layout=W.Layout(width='220px'))
-        self.run_button = W.Button(description='Run', icon='play', button_style='success', layout=W.Layout(width='110px'))
-        self.status = W.HTML()
-        self.info = W.HTML(f"<span style='color:#555'><b>device</b>: {device_label(self.device)} · <b>dictionary</b>: {html.escape(self.dictionary_info)} · "
-                           f"{html.escape(self.warp_info)}</span>")
-        self.fig = convergence_figure(self.names)
-        self.run_button.on_click(lambda _: self.stop() if self.running else self.start())
-        for w in (self.image, self.lam, self.iters, self.threshold): w.observe(self._changed, names='value')
-        self.widget = W.VBox([W.HBox([W.VBox([self.image, self.preview]), W.VBox([self.lam, self.iters, self.threshold]),
-                                      W.VBox([self.run_button, self.status], layout=W.Layout(margin='0 0 0 12px', flex='1 1 auto', min_width='160px'))]),
-                              self.info, self.fig])
+        self._stop, self._thread, self._solving, self._last_draw, self.draw_interval = threading.Event(), None, False, 0., 0.4
+        step('building the widgets'); self._controls(lam, iters, threshold, solver, max_lam); self._layout()
         self._title(0, 'press Run')
 
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
 
-    @property
-    def running(self)->bool: return self._sync_running or (self._thread is not None and self._thread.is_alive())
+# %% ../nbs/13_widgets.ipynb #5e6f7081
+@patch
+def _controls(self:ConvergenceExplorer, lam, iters, threshold, solver, max_lam):
+    "The controls; every one that changes a run is observed by `_changed`."
+    labels, st, L = list(self.images), dict(description_width='62px'), lambda w: W.Layout(width=w)
+    self.image = W.Dropdown(options=labels, value=labels[0], description='image', style=st, layout=L('250px'))
+    self.preview = W.Image(value=png_bytes(self.images[labels[0]], 2), format='png', layout=W.Layout(width='64px', height='64px', margin='4px 8px 0 0'))
+    self.lam = W.FloatSlider(value=lam, min=0.01, max=max_lam, step=0.01, description='λ', readout_format='.2f', continuous_update=False, style=st, layout=L('280px'))
+    self.iters = W.IntSlider(value=iters, min=min(10, iters), max=max(3000, iters), step=10, description='iterations', continuous_update=False, style=st, layout=L('280px'))
+    self.threshold = W.Dropdown(options=list(THRESHOLDS), value=threshold, description='threshold', style=st, layout=L('250px'))
+    self.solver = W.Dropdown(options=list(SOLVER_CHOICES), value=solver, description='solver', style=st, layout=L('250px'))
+    self.device_picker = W.Dropdown(options=device_options(), value=f'{self.device.type}:{self.device.index}' if self.device.type == 'cuda' else self.device.type,
+                                    description='device', style=st, layout=L('280px'))
+    self.warm = W.Checkbox(value=self.warp is not None, disabled=self.warp is None, description='WARP-LCA warm start', indent=False, layout=L('190px'))
+    self.logx = W.Checkbox(value=False, description='log iterations axis', indent=False, layout=L('190px'))
+    self.run_button = W.ToggleButton(value=False, description='Run', icon='play', button_style='success', layout=L('110px'))
+    for w in (self.image, self.lam, self.iters, self.threshold, self.solver, self.device_picker, self.warm): w.observe(self._changed, names='value')
+    self.logx.observe(lambda c: self.fig.update_xaxes(type='log' if c['new'] else 'linear'), names='value')
+    self.run_button.observe(self._button_changed, names='value')
 
-    def x(self)->torch.Tensor:
-        "The chosen image, normalised, as (1, C, H, W) on the device."
-        return self.norm(self.images[self.image.value][None].to(self.device))
+# %% ../nbs/13_widgets.ipynb #6f708192
+def _line(html_text:str, color:str='#222')->str:
+    "One line of HTML that never wraps or widens its box: what does not fit ends in … (the whole text is its tooltip)."
+    tip = html.escape(re.sub('<[^>]+>', ' ', html_text))
+    return (f"<div title='{tip}' style='white-space:nowrap;overflow:hidden;text-overflow:ellipsis;color:{color};"
+            f"line-height:20px'>{html_text}</div>")
 
-    def on_result(self, fn:Callable):
-        "Call `fn(trajectories, explorer)` after each finished (or stopped) run."
-        self._listeners.append(fn); return fn
+@patch
+def _layout(self:ConvergenceExplorer):
+    "Controls in three short columns; below them one status line, one line of notes, one line of information, then the figure."
+    col = lambda *ws: W.VBox(list(ws), layout=W.Layout(margin='0 6px 0 0', overflow='visible'))
+    full = W.Layout(width='100%', max_width='820px', height='22px', overflow='hidden')
+    self.status, self.notes, self.info = W.HTML(layout=full), W.HTML(layout=full), W.HTML(layout=full)
+    self.info.value = _line(f"<b>dictionary</b>: {html.escape(self.dictionary_info)} · {html.escape(self.warp_info)}", '#555')
+    self.controls = W.VBox([W.HBox([self.preview, col(self.image, self.threshold, self.solver), col(self.lam, self.iters, self.device_picker),
+                                    col(self.run_button, self.warm, self.logx)]), self.status, self.notes, self.info])
+    self.fig = convergence_figure(self.names)
+    self.widget = W.VBox([self.controls, self.fig])
 
-    def _title(self, k, note=''):
-        t = f"{self.image.value} · λ = {self.lam.value:.2f} · {self.threshold.value} · iteration {k} / {self.iters.value}"
-        self.fig.layout.title.text = t + (f" · {note}" if note else '')
+# %% ../nbs/13_widgets.ipynb #70819203
+@patch(as_prop=True)
+def running(self:ConvergenceExplorer)->bool:
+    "True while the solver runs (a finished run's listeners may still be drawing)."
+    return self._solving
 
-    def _changed(self, change):
-        if change['owner'] is self.image: self.preview.value = png_bytes(self.images[self.image.value])
-        self._title(0, 'running…' if self.auto_run else 'changed: press Run')
-        if self.auto_run: self.start()
+@patch
+def x(self:ConvergenceExplorer)->torch.Tensor:
+    "The chosen image, normalised, as (1, C, H, W) on the device."
+    return self.norm(self.images[self.image.value][None].to(self.device))
 
-    def _draw(self, trajs, note='', force=False):
-        now = time.monotonic()
-        if not force and now - self._last_draw < 0.15: return
-        self._last_draw = now
-        with self.fig.batch_update():
-            for i, n in enumerate(self.names):
-                t = trajs[n]
-                for j, (m, _) in enumerate(_PANELS):
-                    tr = self.fig.data[i * len(_PANELS) + j]
-                    tr.x, tr.y = list(t.iters), list(t.metrics[m])
-            self._title(trajs['LCA'].iters[-1], note)
+@patch
+def on_result(self:ConvergenceExplorer, fn:Callable):
+    "Call `fn(trajectories, explorer)` after each finished (or stopped) run."
+    self._listeners.append(fn); return fn
 
-    def run(self)->dict:
-        "Run now, in this thread, drawing as it goes; returns `{name: Trajectory}` (also in `.result`)."
-        self._stop.clear(); self._sync_running = True
-        self.run_button.description, self.run_button.icon, self.run_button.button_style = 'Stop', 'stop', 'danger'
-        self.status.value = 'running…'
-        t0 = time.monotonic()
-        try:
-            trajs = run_traced(self.x(), self.dictionary, self.lam.value, self.iters.value, self.threshold.value, self.tau,
-                               self.warp, self.trace_every, on_trace=self._draw, should_stop=self._stop.is_set, norm=self.norm)
-            dt = time.monotonic() - t0
-            stopped = trajs['LCA'].iters[-1] < self.iters.value
-            self._draw(trajs, f"{'stopped' if stopped else 'done'} in {dt:.1f} s", force=True)
-            self.result, self.error, self.n_runs = trajs, None, self.n_runs + 1
-            notes = [m for t in trajs.values() for m in t.notes]
-            self.status.value = (f"<b>{'stopped' if stopped else 'done'}</b>"
-                                 + ''.join(f"<br>{n}: PSNR {t.metrics['psnr'][-1]:.1f} dB, L0 {t.metrics['l0'][-1]:.0f}" for n, t in trajs.items())
-                                 + ''.join(f"<br><span style='color:#a60'>⚠ {html.escape(m)}</span>" for m in notes))
-            for fn in self._listeners: fn(trajs, self)
-            return trajs
-        except Exception as e:
-            self.error = e
-            self.status.value = f"<span style='color:#c00'>error: {type(e).__name__}: {html.escape(str(e))}</span>"
-            raise
-        finally:
-            self._sync_running = False
-            self.run_button.description, self.run_button.icon, self.run_button.button_style = 'Run', 'play', 'success'
+@patch(as_prop=True)
+def momentum(self:ConvergenceExplorer)->float:
+    "The heavy-ball β of the chosen solver."
+    return SOLVER_CHOICES[self.solver.value]
 
-    def _run_quietly(self):
-        try: self.run()
-        except Exception: pass  # shown in `.status` and kept in `.error`
+# %% ../nbs/13_widgets.ipynb #8192a3b4
+@patch
+def _title(self:ConvergenceExplorer, k, note=''):
+    "Two title lines: what runs (image, λ, threshold, solver, device), then where it is."
+    t = (f"{self.image.value} · λ = {self.lam.value:.2f} · {self.threshold.value} · {self.solver.value.split(' (')[0]} · {device_label(self.device).split(' (')[0]}"
+         f"<br>iteration {k} / {self.iters.value}")
+    self.fig.layout.title.text = t + (f" · {note}" if note else '')
 
-    def start(self):
-        "Start a run: in a background thread when `background`, else right away. A run in progress is stopped first."
-        self.stop()
-        if not self.background: return self.run()
-        self._thread = threading.Thread(target=self._run_quietly, daemon=True)
-        self._thread.start()
+@patch
+def _changed(self:ConvergenceExplorer, change):
+    "A control changed: update the preview or the device, the title, and run again with `auto_run`."
+    if change['owner'] is self.image: self.preview.value = png_bytes(self.images[self.image.value], 2)
+    if change['owner'] is self.device_picker: self.set_device(change['new'])
+    self._title(0, 'running…' if self.auto_run else 'changed: press Run')
+    if self.auto_run: self.start()
 
-    def stop(self, wait:bool=True):
-        "Ask the current run to stop at its next record (and wait for it)."
-        self._stop.set()
-        if wait and self._thread is not None and self._thread is not threading.current_thread(): self._thread.join()
+@patch
+def set_device(self:ConvergenceExplorer, device):
+    "Move the dictionary and the predictor to `device` (a run in progress is stopped first)."
+    self.stop()
+    self.device = pick_device(device)
+    self.dictionary = self.dictionary.to(self.device)
+    if self.warp is not None and hasattr(self.warp, 'to'): self.warp = self.warp.to(self.device)
 
-    def wait(self, timeout:float|None=None):
-        "Wait for a background run to finish."
-        if self._thread is not None: self._thread.join(timeout)
+# %% ../nbs/13_widgets.ipynb #92a3b4c5
+@patch
+def _draw(self:ConvergenceExplorer, trajs, note='', force=False):
+    "Redraw the curves (at most every `draw_interval` seconds unless `force`); methods not in `trajs` are emptied."
+    now = time.monotonic()
+    if not force and now - self._last_draw < self.draw_interval: return
+    self._last_draw = now
+    k = trajs['LCA'].iters[-1]
+    with self.fig.batch_update():
+        for i, n in enumerate(self.names):
+            t = trajs.get(n)
+            for j, m in enumerate(_PANELS):
+                tr = self.fig.data[i * len(_PANELS) + j]
+                tr.x, tr.y = (list(t.iters), list(t.metrics[m])) if t is not None else ([], [])
+        self._title(k, note or 'running…')
+    if not note: self.status.value = _line(f"running… iteration {k} / {self.iters.value}")
+
+# %% ../nbs/13_widgets.ipynb #a3b4c5d6
+@patch
+def run(self:ConvergenceExplorer)->dict:
+    "Run now, in this thread, drawing as it goes; returns `{name: Trajectory}` (also in `.result`)."
+    self._stop.clear(); return self._run()
+
+@patch
+def _run(self:ConvergenceExplorer)->dict:
+    self._solving = True; self._show_running(True)
+    self.status.value, self.notes.value, t0 = _line('running…'), '', time.monotonic()
+    try:
+        trajs = run_traced(self.x(), self.dictionary, self.lam.value, self.iters.value, self.threshold.value, self.tau,
+                           self.warp if self.warm.value else None, self.trace_every, on_trace=self._draw,
+                           should_stop=self._stop.is_set, norm=self.norm, momentum=self.momentum)
+    except Exception as e:
+        self.error, self._solving = e, False; self._show_running(False)
+        self.status.value = _line(f"error: {type(e).__name__}: {html.escape(str(e))}", '#c00')
+        raise
+    self._finish(trajs, time.monotonic() - t0)
+    return trajs
+
+@patch
+def _finish(self:ConvergenceExplorer, trajs, dt):
+    "The toggle back to Run, the last curves, the status and notes, then the listeners (the slow part) — in that order."
+    word = 'stopped' if trajs['LCA'].iters[-1] < self.iters.value else 'done'
+    self.result, self.error, self.n_runs, self._solving = trajs, None, self.n_runs + 1, False
+    self._show_running(False)
+    self._draw(trajs, f"{word} in {dt:.1f} s", force=True)
+    self.status.value = _line(f"<b>{word}</b> in {dt:.1f} s" + ''.join(f" · {n}: PSNR {t.metrics['psnr'][-1]:.1f} dB, L0 {t.metrics['l0'][-1]:.0f}" for n, t in trajs.items()))
+    notes = [m for t in trajs.values() for m in t.notes]
+    self.notes.value = _line('⚠ ' + html.escape(' · '.join(notes)), '#a60') if notes else ''
+    for fn in self._listeners: fn(trajs, self)
+
+# %% ../nbs/13_widgets.ipynb #b4c5d6e7
+@patch
+def _show_running(self:ConvergenceExplorer, running:bool):
+    "The toggle shows the run: pressed and 'Stop' while the solver runs, else 'Run'."
+    b = self.run_button
+    b.value = running  # `_button_changed` sees `running` already set to match: no click
+    b.description, b.icon, b.button_style = ('Stop', 'stop', 'danger') if running else ('Run', 'play', 'success')
+
+@patch
+def _button_changed(self:ConvergenceExplorer, change):
+    "A click: pressing a 'Run' toggle starts a run, releasing a 'Stop' toggle stops it. A click on a state that already ended does nothing."
+    if change['new'] and not self.running: self.start()
+    elif not change['new'] and self.running: self.stop(wait=False)
+
+# %% ../nbs/13_widgets.ipynb #c5d6e7f8
+@patch
+def _run_quietly(self:ConvergenceExplorer):
+    try: self._run()
+    except Exception: pass  # shown in `.status` and kept in `.error`
+
+@patch
+def start(self:ConvergenceExplorer):
+    "Start a run: in a background thread when `background`, else right away. A run in progress is stopped first."
+    self.stop()
+    if not self.background: return self.run()
+    self._stop.clear(); self._solving = True; self._show_running(True)  # at once, not when the thread gets going
+    self._thread = threading.Thread(target=self._run_quietly, daemon=True)
+    self._thread.start()
+
+@patch
+def stop(self:ConvergenceExplorer, wait:bool=True):
+    "Ask the current run to stop at its next record (and wait for it and its listeners)."
+    self._stop.set()
+    if wait and self._thread is not None and self._thread is not threading.current_thread(): self._thread.join()
+
+@patch
+def wait(self:ConvergenceExplorer, timeout:float|None=None):
+    "Wait for a background run (and its listeners) to finish."
+    if self._thread is not None: self._thread.join(timeout)
 
 # %% ../nbs/13_widgets.ipynb #d7542002
 def joint_normalize(*maps:torch.Tensor)->list:
@@ -364,76 +462,80 @@ class ActivationMaps:
                  names=('LCA',), # the methods (one row each)
                  norm:Normalization=CIFAR10_NORM, # normalisation of the coded images
                  gain:float=2., # residual amplification
-                 height_per_row:int=215 # figure height per method
+                 height_per_row:int=200 # figure height per method
                 ):
         self.dictionary, self.norm, self.gain, self.hrow = dictionary, norm, gain, height_per_row
-        self.iteration = W.SelectionSlider(options=[0], value=0, description='iteration', continuous_update=True, layout=W.Layout(width='520px'))
+        self.iteration = W.SelectionSlider(options=[0], value=0, description='iteration', continuous_update=True, layout=W.Layout(width='400px'))
         self.iteration.observe(lambda c: None if self._quiet else self.draw(), names='value')
-        self.trajs, self.image, self._quiet = None, None, False
+        self.trajs, self.image, self._quiet, self.width = None, None, False, None
         self.names = list(names)
         self.fig = go.FigureWidget(self._figure(self.names))
         self.widget = W.VBox([self.iteration, self.fig])
 
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
 
-    def _figure(self, names):
-        n, s = len(names), self.dictionary.stride
-        titles = [c for name in names for c in ('image', f'{name} reconstruction', f'{name} residual ×{self.gain:g}', f'{name} active atoms')]
-        f = make_subplots(n, 4, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.16)
-        f.update_annotations(font_size=12)
-        blank = np.full((32, 32, 3), 255, np.uint8)
-        for r in range(1, n + 1):
-            for c in range(1, 4): f.add_trace(go.Image(z=blank, hoverinfo='skip'), row=r, col=c)
-            f.add_trace(go.Heatmap(z=[[0]], x0=(s - 1) / 2, dx=s, y0=(s - 1) / 2, dy=s, coloraxis='coloraxis', customdata=[[0]],
-                                   hovertemplate='x %{x}, y %{y}: %{customdata} active atoms<extra></extra>'), row=r, col=4)
-            f.update_yaxes(autorange='reversed', scaleanchor=f"x{4 * r}", constrain='domain', row=r, col=4)
-            f.update_xaxes(constrain='domain', row=r, col=4)
-        f.update_xaxes(showticklabels=False, showgrid=False, zeroline=False); f.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
-        f.update_layout(coloraxis=dict(colorscale='Viridis', cmin=0, cmax=1, colorbar=dict(title=dict(text='share of max', side='right'), len=0.9, thickness=12)),
-                        height=self.hrow * n + 60, template='plotly_white', margin=dict(l=10, r=10, t=70, b=10),
-                        title=dict(text='run the explorer to see the activation maps', font=dict(size=14)))
-        return f
+# %% ../nbs/13_widgets.ipynb #91a2b3c4
+@patch
+def _figure(self:ActivationMaps, names):
+    "One row per method (its name, in its colour, on the left), four column titles on two lines: nothing overlaps at 100 pixels a panel."
+    n, s = len(names), self.dictionary.stride
+    f = make_subplots(n, 4, column_titles=['image', 'recon-<br>struction', f'residual<br>×{self.gain:g}', 'active<br>atoms'], horizontal_spacing=0.03, vertical_spacing=0.08)
+    f.update_annotations(font_size=12)
+    blank = np.full((32, 32, 3), 255, np.uint8)
+    for r, name in enumerate(names, 1):
+        for c in range(1, 4): f.add_trace(go.Image(z=blank, hoverinfo='skip'), row=r, col=c)
+        f.add_trace(go.Heatmap(z=[[0]], x0=(s - 1) / 2, dx=s, y0=(s - 1) / 2, dy=s, coloraxis='coloraxis', customdata=[[0]],
+                               hovertemplate='x %{x} px, y %{y} px: %{customdata} active atoms<extra></extra>'), row=r, col=4)
+        f.update_yaxes(autorange='reversed', scaleanchor=f"x{4 * r}", constrain='domain', row=r, col=4)
+        f.update_xaxes(constrain='domain', row=r, col=4)
+        f.update_yaxes(title=dict(text=f'<b>{name}</b>', font=dict(color=method_color(name), size=13)), row=r, col=1)
+    f.update_xaxes(showticklabels=False, showgrid=False, zeroline=False); f.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    f.update_layout(coloraxis=dict(colorscale='Viridis', cmin=0, cmax=1, colorbar=dict(title=dict(text='share of max', side='right'), len=0.9, thickness=10)),
+                    height=self.hrow * n + 120, width=self.width, template='plotly_white', margin=dict(l=30, r=10, t=120, b=10),
+                    title=dict(text='run the explorer to see the activation maps', font=dict(size=13), x=0.01, xanchor='left', yref='container', y=1 - 24 / (self.hrow * n + 120), yanchor='top'))
+    return f
 
-    def show(self, trajs:dict, # `{name: Trajectory}` with stored codes
-             x:torch.Tensor # the coded image, normalised (1, C, H, W) or (C, H, W)
-            ):
-        "Show a new trajectory (at its last stored iteration)."
-        if list(trajs) != self.names:  # other methods than at construction: new rows
-            self.names = list(trajs)
-            self.fig.data = []
-            f = self._figure(self.names)
-            self.fig.layout = f.layout; self.fig.add_traces(list(f.data))
-        self.trajs = trajs
-        x = x.reshape(-1, *x.shape[-3:])[:1].detach().cpu()
-        self.image = self.norm.inverse(x)[0].clamp(0, 1)
-        self.wdict = self.dictionary if self.dictionary.weight.device.type == 'cpu' else ConvDictionary(self.dictionary.weight.detach().cpu(), self.dictionary.stride)
-        self.top = max(1, max(int(activation_map(torch.stack(t.codes)).max()) for t in trajs.values()))
-        H, Wd = self.image.shape[-2:]
-        with self.fig.batch_update():
-            for r in range(len(self.names)): self.fig.data[4 * r].z = to_uint8(self.image)
-            self.fig.update_xaxes(range=[-0.5, Wd - 0.5], col=4); self.fig.update_yaxes(range=[H - 0.5, -0.5], col=4)
-            self.fig.layout.coloraxis.colorbar.title.text = f'share of max ({self.top})'
-        iters = trajs[self.names[0]].iters
-        self._quiet = True  # one redraw, not one per trait change
-        try: self.iteration.options, self.iteration.value = iters, iters[-1]
-        finally: self._quiet = False
-        self.draw()
+# %% ../nbs/13_widgets.ipynb #92b3c4d5
+@patch
+def show(self:ActivationMaps, trajs:dict, # `{name: Trajectory}` with stored codes
+         x:torch.Tensor # the coded image, normalised (1, C, H, W) or (C, H, W)
+        ):
+    "Show a new trajectory (at its last stored iteration)."
+    if list(trajs) != self.names:  # other methods than before: new rows
+        self.names = list(trajs); f = self._figure(self.names)
+        self.fig.data = []; self.fig.layout = f.layout; self.fig.add_traces(list(f.data))
+    self.trajs, x = trajs, x.reshape(-1, *x.shape[-3:])[:1].detach().cpu()
+    self.image = self.norm.inverse(x)[0].clamp(0, 1)
+    self.wdict = self.dictionary if self.dictionary.weight.device.type == 'cpu' else ConvDictionary(self.dictionary.weight.detach().cpu(), self.dictionary.stride)
+    self.top = max(1, max(int(activation_map(torch.stack(t.codes)).max()) for t in trajs.values()))
+    H, Wd = self.image.shape[-2:]
+    with self.fig.batch_update():
+        for r in range(len(self.names)): self.fig.data[4 * r].z = to_uint8(self.image)
+        self.fig.update_xaxes(range=[-0.5, Wd - 0.5], col=4); self.fig.update_yaxes(range=[H - 0.5, -0.5], col=4)
+        self.fig.layout.coloraxis.colorbar.title.text = f'share of max ({self.top})'
+    iters = trajs[self.names[0]].iters
+    self._quiet = True  # one redraw, not one per trait change
+    try: self.iteration.options, self.iteration.value = iters, iters[-1]
+    finally: self._quiet = False
+    self.draw()
 
-    def draw(self):
-        "Redraw at the slider's iteration from the stored codes (no solver call)."
-        if self.trajs is None: return
-        k, parts = self.iteration.value, []
-        with self.fig.batch_update():
-            for r, name in enumerate(self.names):
-                t = self.trajs[name]; i = t.at(k); a = t.codes[i]
-                recon = self.norm.inverse(self.wdict.decode(a[None].float(), self.image.shape[-2:]))[0].clamp(0, 1)
-                cnt = activation_map(a)
-                self.fig.data[4 * r + 1].z = to_uint8(recon)
-                self.fig.data[4 * r + 2].z = to_uint8(residual_image(self.image, recon, self.gain))
-                hm = self.fig.data[4 * r + 3]
-                hm.z, hm.customdata = (cnt.float() / self.top).numpy(), cnt.numpy()
-                parts.append(f"{name}: PSNR {t.metrics['psnr'][i]:.1f} dB, L0 {t.metrics['l0'][i]:.0f}")
-            self.fig.layout.title.text = f"iteration {k} — " + " · ".join(parts)
+# %% ../nbs/13_widgets.ipynb #93c4d5e6
+@patch
+def draw(self:ActivationMaps):
+    "Redraw at the slider's iteration from the stored codes (no solver call)."
+    if self.trajs is None: return
+    k, parts = self.iteration.value, []
+    with self.fig.batch_update():
+        for r, name in enumerate(self.names):
+            t = self.trajs[name]; i = t.at(k); a = t.codes[i]
+            recon = self.norm.inverse(self.wdict.decode(a[None].float(), self.image.shape[-2:]))[0].clamp(0, 1)
+            cnt = activation_map(a)
+            self.fig.data[4 * r + 1].z = to_uint8(recon)
+            self.fig.data[4 * r + 2].z = to_uint8(residual_image(self.image, recon, self.gain))
+            hm = self.fig.data[4 * r + 3]
+            hm.z, hm.customdata = (cnt.float() / self.top).numpy(), cnt.numpy()
+            parts.append(f"{name}: PSNR {t.metrics['psnr'][i]:.1f} dB, L0 {t.metrics['l0'][i]:.0f} coefficients")
+        self.fig.layout.title.text = f"iteration {k} —<br>" + "<br>".join(parts)
 
 # %% ../nbs/13_widgets.ipynb #0bda7545
 def atom_usage(a:torch.Tensor # activations (M, h, w) of one image
@@ -517,28 +619,64 @@ class AtomGrid:
             self.fig.layout.title.text = f'atom {i}: active at {n} of {P} positions ({n / P:.1%})'
             self.info.value = f'most used atoms on this image: {", ".join(str(j) for j in self.usage.argsort(descending=True)[:8].tolist())}'
 
+# %% ../nbs/13_widgets.ipynb #f1e2d3c4
+class Progress:
+    "Steps of a slow start, shown as a bar and a line of text inside a kernel, and kept in `.steps`."
+    def __init__(self, total:int, # the number of steps
+                 show:bool|None=None # display the bar (None: inside a Jupyter kernel)
+                ):
+        self.bar = W.IntProgress(value=0, min=0, max=total, layout=W.Layout(width='240px'))
+        self.label, self.steps, self.t0 = W.HTML(), [], time.monotonic()
+        self.widget = W.HBox([self.bar, self.label])
+        if _in_kernel() if show is None else show:
+            from IPython.display import display
+            display(self.widget)
+
+    def step(self, what:str):
+        "Start step `what`."
+        self.bar.value = min(len(self.steps), self.bar.max); self.steps.append(what)
+        self.label.value = f"&nbsp;{html.escape(what)}… ({time.monotonic() - self.t0:.0f} s)"
+
+    def done(self, what:str='ready'):
+        "All steps done."
+        self.bar.value, self.bar.bar_style = self.bar.max, 'success'
+        self.label.value = f"&nbsp;{html.escape(what)} in {time.monotonic() - self.t0:.1f} s"
+
 # %% ../nbs/13_widgets.ipynb #9ac3e789
 class Explorer:
-    "A `ConvergenceExplorer` wired to an `ActivationMaps` and an `AtomGrid`."
-    def __init__(self, convergence:ConvergenceExplorer):
-        self.convergence = convergence
-        self.maps = ActivationMaps(convergence.dictionary, convergence.names, convergence.norm)
-        self.atoms = AtomGrid(convergence.dictionary, norm=convergence.norm)
-        convergence.on_result(self._update)
+    "A `ConvergenceExplorer` wired to an `ActivationMaps` and an `AtomGrid`; displayed with curves and maps side by side."
+    def __init__(self, convergence:ConvergenceExplorer,
+                 width:int=840 # the display's width in pixels (JupyterLab at 1280 pixels with the file browser open)
+                ):
+        self.convergence = c = convergence
+        self.maps = ActivationMaps(c.dictionary, c.names, c.norm)
+        self.atoms = AtomGrid(c.dictionary, norm=c.norm)
+        c.on_result(self._update)
+        self.side = W.HBox([W.Box([c.fig], layout=W.Layout(width=f'{width // 2}px')), W.Box([self.maps.widget], layout=W.Layout(width=f'{width - width // 2}px'))])
+        self.widget = W.VBox([c.controls, self.side, self.atoms.widget], layout=W.Layout(width=f'{width}px'))
+        with c.fig.batch_update(): c.fig.layout.width, c.fig.layout.height = width // 2, 470
+        self.maps.width, self.maps.hrow = width - width // 2, 160  # two methods: 440 pixels, also when the rows are rebuilt
+        self.maps.fig.layout.width, self.maps.fig.layout.height = self.maps.width, self.maps.hrow * len(self.maps.names) + 120
+        self.maps.iteration.layout.width = f'{self.maps.width - 20}px'
 
     def _update(self, trajs, ex):
         x = ex.x()
         self.maps.show(trajs, x)
         self.atoms.show(trajs['LCA'].codes[-1], x)
 
-    def _repr_mimebundle_(self, **kwargs):
-        return W.VBox([self.convergence.widget, self.maps.widget, self.atoms.widget])._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
 
+# %% ../nbs/13_widgets.ipynb #f3e4d5c6
 def explore(images=None, # None (demo images), a tensor (N, 3, H, W) in [0, 1], or a dict {label: (3, H, W)}
             dictionary:ConvDictionary|None=None, # None: the pretrained dictionary if available, else a seeded random one
             warp='auto', # predictor, None, or 'auto' (the pretrained one when available)
-            device=None, # None: CUDA when available, else CPU
-            **kwargs # more `ConvergenceExplorer` arguments (lam, iters, threshold, tau, auto_run, ...)
+            device=None, # None: CUDA when available, else CPU (the device picker changes it)
+            progress:bool|None=None, # show a progress bar while loading (None: inside a Jupyter kernel)
+            **kwargs # more `ConvergenceExplorer` arguments (lam, iters, threshold, solver, tau, auto_run, ...)
            )->Explorer:
     "The convergence explorer, activation maps and atom grid, wired together."
-    return Explorer(ConvergenceExplorer(images, dictionary, warp, device, **kwargs))
+    p = Progress(4, show=progress)
+    c = ConvergenceExplorer(images, dictionary, warp, device, progress=p, **kwargs)
+    p.step('drawing the maps and the atoms'); e = Explorer(c)
+    p.done('ready: press Run, or move a control'); e.progress = p
+    return e

@@ -104,11 +104,14 @@ def _parser_demo(sub):
     p = _common(sub.add_parser('demo', help="LCA (and WARP-LCA) on the embedded photographs: table + HTML report",
                                description="Runs on scikit-image's bundled photographs with the shipped models; needs no data."))
     p.add_argument('--out', default='warp_lca_demo_report.html', help="HTML report path")
-    p.add_argument('--lam', type=float, default=0.15, help="hard threshold λ (paper Table 1: 0.15)")
-    p.add_argument('--iters', type=int, default=1000, help="LCA iterations")
-    p.add_argument('--tau', type=float, default=100., help="LCA τ")
+    from warp_lca.demo import run_demo
+    d = _defaults(run_demo)
+    p.add_argument('--lam', type=float, default=d['lam'], help="hard threshold λ (paper Table 1: 0.15)")
+    p.add_argument('--iters', type=int, default=d['iters'], help="LCA iterations")
+    p.add_argument('--tau', type=_tau, default=d['tau'], help="plain LCA's τ, or 'auto' (the stable τ of the dictionary; the paper: 100)")
+    p.add_argument('--momentum', type=float, default=d['momentum'], help="heavy-ball β of the accelerated LCA row")
     p.add_argument('--n-tiles', type=int, default=None, help="number of 32×32 tiles (default: all)")
-    p.set_defaults(func=lambda a: __import__('warp_lca.demo', fromlist=['run_demo']).run_demo(a.out, a.lam, a.iters, a.tau, n_tiles=a.n_tiles, device=a.device))
+    p.set_defaults(func=lambda a: run_demo(a.out, a.lam, a.iters, a.tau, a.momentum, n_tiles=a.n_tiles, device=a.device))
 
 # %% ../nbs/11_cli.ipynb #8d4162e6
 def _model_args(p):

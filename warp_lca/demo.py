@@ -16,8 +16,8 @@ from .evaluate import iters_to_reach
 from .reports import method_color, metric_title, metric_hover
 
 # %% auto #0
-__all__ = ['load_models', 'run_demo', 'summarize', 'print_table', 'convergence_report_figure', 'maps_report_figure',
-           'write_report', 'report_table']
+__all__ = ['load_models', 'settings_of', 'run_demo', 'summarize', 'print_table', 'convergence_report_figure',
+           'maps_report_figure', 'write_report', 'report_table']
 
 # %% ../nbs/15_demo.ipynb #7062f74c
 def load_models(device=None):
@@ -34,36 +34,42 @@ def load_models(device=None):
     return D, W
 
 # %% ../nbs/15_demo.ipynb #b7c493b3
-def _run(name, x, D, lam, iters, trace_every, u0=None, tau=100.):
+def _run(name, x, D, lam, iters, trace_every, u0=None, tau='auto', momentum=0., **solver):
     bar = tqdm(total=iters, desc=name, leave=False)
     def cb(r): bar.update(r.n_iters - bar.n)
     t = time.perf_counter()
-    r = lca(x, D, lam, tau=tau, iters=iters, trace_every=trace_every, u0=u0, norm=CIFAR10_NORM, callback=cb, warn=False)
+    r = lca(x, D, lam, tau=tau, momentum=momentum, iters=iters, trace_every=trace_every, u0=u0, norm=CIFAR10_NORM, callback=cb, warn=False, **solver)
     bar.close()
     return r, time.perf_counter() - t
+
+def settings_of(r)->str:
+    "The solver settings a run used, as printed beside its numbers: τ, and β for the accelerated solver."
+    return f"τ={r.info['tau']:g}" + (f", β={r.info['momentum']:g}" if r.info.get('momentum') else '')
 
 # %% ../nbs/15_demo.ipynb #976d5894
 def run_demo(out='warp_lca_demo_report.html', # HTML report path
              lam:float=0.15, # hard threshold λ (paper Table 1)
              iters:int=1000, # LCA iterations (paper: 1000)
-             tau:float=100., # LCA τ (Table 2)
+             tau='auto', # plain LCA's τ: 'auto' = the stable τ of the dictionary (`stable_tau`); 100 = the paper's (Table 2)
+             momentum:float=0.95, # heavy-ball β of the accelerated LCA row (its τ: 'auto')
              trace_every:int=10, # record metrics every this many iterations
              n_tiles:int|None=32, # number of 32×32 tiles (None: all)
              photo:str='chelsea', # photograph for the activation maps
              photo_side:int=128, # its longer side in pixels
              device=None
             )->dict:
-    "Run LCA (and WARP-LCA if shipped) on the embedded photographs; print a table; write an HTML report."
+    "Run LCA, the accelerated LCA (and WARP-LCA if shipped, with its own solver settings) on the embedded photographs; print a table; write an HTML report."
     D, W = load_models(device)
     x = CIFAR10_NORM(photo_tiles()[:n_tiles]).to(D.weight.device)
     trace = sorted(set(range(trace_every, iters + 1, trace_every)) | {max(iters // 10, 1), iters})  # LCA@N/10 is a reference too
-    runs = {'LCA': _run('LCA', x, D, lam, iters, trace, tau=tau)}
+    runs = {'LCA': _run('LCA', x, D, lam, iters, trace, tau=tau), 'accelerated LCA': _run('accelerated LCA', x, D, lam, iters, trace, momentum=momentum)}
+    ws = {} if W is None else {k: W.defaults[k] for k in ('tau', 'momentum', 'threshold', 'nonneg')}  # the solver its predictor was trained for
     if W is not None:
         t = time.perf_counter(); u0 = W.predict_states(x, lam); t_pred = time.perf_counter() - t
-        r, s = _run('WARP-LCA', x, D, lam, iters, trace, u0=u0, tau=tau); runs['WARP-LCA'] = (r, s + t_pred)
+        r, s = _run('WARP-LCA', x, D, lam, iters, trace, u0=u0, **ws); runs['WARP-LCA'] = (r, s + t_pred)
     big = CIFAR10_NORM(photos([photo], max_side=photo_side)[photo][None]).to(D.weight.device)
     maps = {'LCA': _run('LCA (photo)', big, D, lam, iters, 0, tau=tau)[0]}
-    if W is not None: maps['WARP-LCA'] = _run('WARP-LCA (photo)', big, D, lam, iters, 0, u0=W.predict_states(big, lam), tau=tau)[0]
+    if W is not None: maps['WARP-LCA'] = _run('WARP-LCA (photo)', big, D, lam, iters, 0, u0=W.predict_states(big, lam), **ws)[0]
     rows = summarize(runs, iters)
     print_table(rows, iters)
     write_report(out, x, big, runs, maps, rows, D, lam, iters)
@@ -78,7 +84,7 @@ def summarize(runs:dict, iters:int)->dict:
     rows = {}
     for name, (r, secs) in runs.items():
         m = {k: float(v[-1].mean()) for k, v in r.trace.items()}
-        row = dict(psnr=m['psnr'], ssim=m['ssim'], l0=m['l0'], mse=m['mse'], secs=secs)
+        row = dict(psnr=m['psnr'], ssim=m['ssim'], l0=m['l0'], mse=m['mse'], secs=secs, settings=settings_of(r))
         for tag, n in (('', iters), ('_10', iters // 10)):
             k = iters_to_reach(r.trace['psnr'].mean(1), r.trace_iters, ref(n) - 1e-6)
             row[f'iters_to_lca{tag}'], row[f'secs_to_lca{tag}'] = k, None if k is None else secs * k / max(r.n_iters, 1)
@@ -88,9 +94,9 @@ def summarize(runs:dict, iters:int)->dict:
 def print_table(rows:dict, iters:int=1000):
     "Print the summary table."
     f = lambda v, d=0: '-' if v is None else (f"{v:.{d}f}" if d else str(v))
-    print(f"{'method':<10} {'PSNR dB':>8} {'SSIM':>7} {'L0':>8} {f'its→LCA@{iters}':>13} {'s':>6} {f'its→LCA@{iters//10}':>12} {'s':>6}")
+    print(f"{'method':<16} {'settings':<14} {'PSNR dB':>8} {'SSIM':>7} {'L0':>8} {f'its→LCA@{iters}':>13} {'s':>6} {f'its→LCA@{iters//10}':>12} {'s':>6}")
     for n, r in rows.items():
-        print(f"{n:<10} {r['psnr']:>8.2f} {r['ssim']:>7.4f} {r['l0']:>8.1f} {f(r['iters_to_lca']):>13} {f(r['secs_to_lca'], 2):>6} "
+        print(f"{n:<16} {r.get('settings', ''):<14} {r['psnr']:>8.2f} {r['ssim']:>7.4f} {r['l0']:>8.1f} {f(r['iters_to_lca']):>13} {f(r['secs_to_lca'], 2):>6} "
               f"{f(r['iters_to_lca_10']):>12} {f(r['secs_to_lca_10'], 2):>6}")
 
 # %% ../nbs/15_demo.ipynb #3f4b805f
@@ -157,9 +163,9 @@ def write_report(out, x, big, runs, maps, rows, D, lam, iters=1000):
 def report_table(rows:dict, iters:int)->str:
     "The summary table, its columns named with N spelled out, and a line that defines LCA@N."
     cell = lambda v: '-' if v is None else (round(v, 2) if isinstance(v, float) else v)
-    body = ''.join(f"<tr><td style='color:{method_color(k)}'><b>{k}</b></td><td>{r['psnr']:.2f}</td><td>{r['ssim']:.4f}</td><td>{r['l0']:.1f}</td>"
+    body = ''.join(f"<tr><td style='color:{method_color(k)}'><b>{k}</b></td><td>{r.get('settings', '')}</td><td>{r['psnr']:.2f}</td><td>{r['ssim']:.4f}</td><td>{r['l0']:.1f}</td>"
                    + ''.join(f"<td>{cell(r[c])}</td>" for c in ('iters_to_lca', 'secs_to_lca', 'iters_to_lca_10', 'secs_to_lca_10')) + "</tr>" for k, r in rows.items())
-    head = (f"<tr><th>method</th><th>PSNR (dB)</th><th>SSIM</th><th>L0 (non-zero coefficients)</th><th>iterations to LCA@{iters}</th><th>seconds</th>"
+    head = (f"<tr><th>method</th><th>solver settings</th><th>PSNR (dB)</th><th>SSIM</th><th>L0 (non-zero coefficients)</th><th>iterations to LCA@{iters}</th><th>seconds</th>"
             f"<th>iterations to LCA@{iters // 10}</th><th>seconds</th></tr>")
     return (f"<table border=1 cellpadding=4>{head}{body}</table><p><b>LCA@N</b> is the mean PSNR that plain LCA (zero start) reaches after "
             f"N iterations (here N = {iters} and N = {iters // 10}); 'iterations to LCA@N' is how many iterations a method needs to reach it. "

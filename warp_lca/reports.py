@@ -90,14 +90,14 @@ def downsample(t, # a 2-d map (H, W), tensor or array
     return F.adaptive_avg_pool2d(t[None, None], (math.ceil(t.shape[0] / k), math.ceil(t.shape[1] / k)))[0, 0]
 
 # %% ../nbs/20_reports.ipynb #b1c2d302
-METHOD_COLORS = {'LCA': '#1f77b4', 'WARP-LCA': '#ff7f0e'}
-_MORE_COLORS = ('#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22')
+METHOD_COLORS = {'LCA': '#1f77b4', 'WARP-LCA': '#ff7f0e', 'accelerated LCA': '#2ca02c', 'none': '#7f7f7f'}
+_MORE_COLORS = ('#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#d62728')
 
-def method_color(name:str # a method's name: 'LCA', 'WARP-LCA' or any other
+def method_color(name:str # a method's name: 'LCA', 'WARP-LCA', 'WARP-LCA v0' (a named method and a version), or any other
                 )->str:
-    "The one colour of method `name` in every figure: LCA blue, WARP-LCA orange, others fixed by their name."
-    if name in METHOD_COLORS: return METHOD_COLORS[name]
-    return _MORE_COLORS[sum(map(ord, str(name))) % len(_MORE_COLORS)]
+    "The one colour of method `name` in every figure of the package: LCA blue, WARP-LCA orange, accelerated LCA green, others fixed by their name."
+    base = next((k for k in METHOD_COLORS if name == k or str(name).startswith(k + ' v')), None)
+    return METHOD_COLORS[base] if base else _MORE_COLORS[sum(map(ord, str(name))) % len(_MORE_COLORS)]
 
 # %% ../nbs/20_reports.ipynb #b1c2d304
 METRIC_UNITS = dict(mse=('MSE', 'normalised units²', '.3g'), l0=('L0', 'non-zero coefficients', '.0f'), l1=('L1', 'sum of |a|', '.4g'),

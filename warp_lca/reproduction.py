@@ -13,16 +13,16 @@ from .metrics import CIFAR10_NORM, Normalization, activation_map, psnr
 from .evaluate import (Method, run_dataset, cached_run, cached, cache_key, run_key, time_run, summary, speedup,
                                 not_worse, start_id)
 from .classifiers import predict
-from .reports import downsample, png_data_uri
+from .reports import downsample, png_data_uri, method_color
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_TABLE6', 'PAPER_CLAIMS', 'SIGMAS', 'SWEEP_LAMS', 'PAPER_TAU', 'LCA_PAPER', 'LCA_STABLE',
-           'ACCEL', 'METHOD_COLORS', 'warp_method', 'shipped_warps', 'paper_methods', 'settings_text', 'label',
-           'run_methods', 'iters_for', 'better_lca', 'method_color', 'method_dash', 'add_noise', 'denoise',
-           'robustness', 'robustness_figure', 'tinyimagenet', 'solver_timing', 'sweep_row', 'speedup_sweep',
-           'curves_figure', 'speedup_figure', 'photo_codes', 'activation_maps', 'map_cv', 'maps_figure',
-           'activation_correlation', 'offdiag_abs_mean', 'kernel_similarity', 'Correlations', 'correlation_study',
-           'md_table', 'vs_paper', 'verdict', 'baselines', 'reading']
+           'ACCEL', 'warp_method', 'shipped_warps', 'paper_methods', 'settings_text', 'label', 'run_methods',
+           'iters_for', 'better_lca', 'method_dash', 'add_noise', 'denoise', 'robustness', 'robustness_figure',
+           'tinyimagenet', 'solver_timing', 'sweep_row', 'speedup_sweep', 'curves_figure', 'speedup_figure',
+           'photo_codes', 'activation_maps', 'map_cv', 'maps_figure', 'activation_correlation', 'offdiag_abs_mean',
+           'kernel_similarity', 'Correlations', 'correlation_study', 'md_table', 'vs_paper', 'verdict', 'baselines',
+           'reading']
 
 # %% ../nbs/18_reproduction.ipynb #9226a546
 PAPER_TABLE1 = {'LCA': dict(mse=0.0129, l0=924.81, l1=422.34, psnr=30.12, ssim=0.9398),       # CIFAR-10, λ=0.15, 1000 iterations
@@ -108,13 +108,6 @@ def better_lca(runs:dict)->str:
     return max(ks, key=lambda k: v(runs[k])) if ks else None
 
 # %% ../nbs/18_reproduction.ipynb #5b2c9e04
-METHOD_COLORS = {'none': 'gray', 'LCA': 'royalblue', 'accelerated LCA': 'darkorange', 'WARP-LCA v0': 'crimson', 'WARP-CNN v0 only': 'pink'}
-_SPARE = ('seagreen', 'purple', 'teal', 'saddlebrown')
-
-def method_color(name:str)->str:
-    "The colour of a method (by its display name without settings) in every figure of this module."
-    return METHOD_COLORS.get(name) or _SPARE[sum(map(ord, name)) % len(_SPARE)]
-
 def method_dash(role:str)->str:
     "Dashed for LCA at the paper's τ, solid for everything else."
     return 'dash' if role == LCA_PAPER else 'solid'

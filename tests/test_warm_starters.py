@@ -171,3 +171,12 @@ def test_shrink():
     v = torch.tensor([-2., -0.5, 0.5, 3.])
     assert torch.equal(shrink(v, 1.), torch.tensor([0., 0., 0., 2.]))
     assert torch.equal(shrink(v, 1., nonneg=False), torch.tensor([-1., 0., 0., 2.]))
+
+
+def test_load_starter_without_importing_warm_starters(D, tmp_path):
+    "A feed-forward starter file loads in a fresh process that imported only `warp_lca.predictor` (the registry fills itself)."
+    import subprocess, sys
+    FeedForwardStarter.for_dictionary(D, width=4).save(tmp_path / 'ff.safetensors', dictionary=D)
+    code = f"from warp_lca.predictor import load_starter; print(type(load_starter({str(tmp_path / 'ff.safetensors')!r})).__name__)"
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == 'FeedForwardStarter', r.stderr[-2000:]

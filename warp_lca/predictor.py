@@ -389,6 +389,7 @@ def load_starter(path, # a file written by `WarmStarter.save` (or a warp_lca 0.1
     md, t = _read(path)
     if md['kind'] == 'WarpLCA': m = _legacy(md, t)
     else:
+        if md.get('cls') not in STARTERS: import warp_lca.warm_starters  # registers LISTA, feed-forward and closed form
         if md.get('cls') not in STARTERS: raise ValueError(f"{path}: unknown starter class {md.get('cls')!r}; known: {sorted(STARTERS)}")
         m = STARTERS[md['cls']].from_config(json.loads(md['config']))
         m.load_state_dict({k[len('starter.'):]: v for k, v in t.items() if k.startswith('starter.')})

@@ -67,6 +67,10 @@ def test_train_predictor_init_fine_tunes(encoding, tmp_path):
     base = ['train-predictor', '--encodings', str(encoding / 'enc'), '--dictionary', str(encoding / 'd.safetensors'), '--batch-size', '8', '--val-frac', '0.25']
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         first = load_starter(run(base + ['--out', str(tmp_path / 'a'), '--model', 'ff', '--width', '4', '--loss', 'mse', '--epochs', '1']).path)
+        from warp_lca.dictionary import ConvDictionary
+        from warp_lca.warm_starters import FeedForwardStarter
+        fresh = FeedForwardStarter.for_dictionary(ConvDictionary.load(encoding / 'd.safetensors'), width=4)
+        assert not torch.equal(first.lo, fresh.lo)  # a new model's scaler is fitted on the encodings
         first.lo.mul_(0.5)  # a scaler no refit on the encodings would give
         first.save(tmp_path / 'a.safetensors', dictionary=None)
         r = run(base + ['--out', str(tmp_path / 'b'), '--init', str(tmp_path / 'a.safetensors'), '--loss', 'refine', '--refine-iters', '2', '--epochs', '1', '--lr', '1e-12'])

@@ -24,21 +24,21 @@ def load_models(device=None):
     "The shipped dictionary (random atoms, with a warning, if it is missing) and the WARP-LCA model or None."
     try:
         from warp_lca.pretrained import cifar10_dictionary
-        D = cifar10_dictionary(device)
+        dictionary = cifar10_dictionary(device)
     except FileNotFoundError as e:
-        warnings.warn(f"{e}; using random atoms"); D = ConvDictionary.random(100, seed=0, device=device)
+        warnings.warn(f"{e}; using random atoms"); dictionary = ConvDictionary.random(100, seed=0, device=device)
     try:
         from warp_lca.pretrained import cifar10_warp
         W = cifar10_warp(device=device)
     except (ImportError, FileNotFoundError): W = None
-    return D, W
+    return dictionary, W
 
 # %% ../nbs/15_demo.ipynb #b7c493b3
-def _run(name, x, D, lam, iters, trace_every, u0=None, tau='auto', momentum=0., **solver):
+def _run(name, x, dictionary, lam, iters, trace_every, u0=None, tau='auto', momentum=0., **solver):
     bar = tqdm(total=iters, desc=name, leave=False)
     def cb(r): bar.update(r.n_iters - bar.n)
     t = time.perf_counter()
-    r = lca(x, D, lam, tau=tau, momentum=momentum, iters=iters, trace_every=trace_every, u0=u0, norm=CIFAR10_NORM, callback=cb, warn=False, **solver)
+    r = lca(x, dictionary, lam, tau=tau, momentum=momentum, iters=iters, trace_every=trace_every, u0=u0, norm=CIFAR10_NORM, callback=cb, warn=False, **solver)
     bar.close()
     return r, time.perf_counter() - t
 
@@ -59,20 +59,20 @@ def run_demo(out='warp_lca_demo_report.html', # HTML report path
              device=None
             )->dict:
     "Run LCA, the accelerated LCA (and WARP-LCA if shipped, with its own solver settings) on the embedded photographs; print a table; write an HTML report."
-    D, W = load_models(device)
-    x = CIFAR10_NORM(photo_tiles()[:n_tiles]).to(D.weight.device)
+    dictionary, W = load_models(device)
+    x = CIFAR10_NORM(photo_tiles()[:n_tiles]).to(dictionary.weight.device)
     trace = sorted(set(range(trace_every, iters + 1, trace_every)) | {max(iters // 10, 1), iters})  # LCA@N/10 is a reference too
-    runs = {'LCA': _run('LCA', x, D, lam, iters, trace, tau=tau), 'accelerated LCA': _run('accelerated LCA', x, D, lam, iters, trace, momentum=momentum)}
+    runs = {'LCA': _run('LCA', x, dictionary, lam, iters, trace, tau=tau), 'accelerated LCA': _run('accelerated LCA', x, dictionary, lam, iters, trace, momentum=momentum)}
     ws = {} if W is None else {k: W.defaults[k] for k in ('tau', 'momentum', 'threshold', 'nonneg')}  # the solver its predictor was trained for
     if W is not None:
         t = time.perf_counter(); u0 = W.predict_states(x, lam); t_pred = time.perf_counter() - t
-        r, s = _run('WARP-LCA', x, D, lam, iters, trace, u0=u0, **ws); runs['WARP-LCA'] = (r, s + t_pred)
-    big = CIFAR10_NORM(photos([photo], max_side=photo_side)[photo][None]).to(D.weight.device)
-    maps = {'LCA': _run('LCA (photo)', big, D, lam, iters, 0, tau=tau)[0]}
-    if W is not None: maps['WARP-LCA'] = _run('WARP-LCA (photo)', big, D, lam, iters, 0, u0=W.predict_states(big, lam), **ws)[0]
+        r, s = _run('WARP-LCA', x, dictionary, lam, iters, trace, u0=u0, **ws); runs['WARP-LCA'] = (r, s + t_pred)
+    big = CIFAR10_NORM(photos([photo], max_side=photo_side)[photo][None]).to(dictionary.weight.device)
+    maps = {'LCA': _run('LCA (photo)', big, dictionary, lam, iters, 0, tau=tau)[0]}
+    if W is not None: maps['WARP-LCA'] = _run('WARP-LCA (photo)', big, dictionary, lam, iters, 0, u0=W.predict_states(big, lam), **ws)[0]
     rows = summarize(runs, iters)
     print_table(rows, iters)
-    write_report(out, x, big, runs, maps, rows, D, lam, iters)
+    write_report(out, x, big, runs, maps, rows, dictionary, lam, iters)
     print(f"report: {Path(out).resolve()}")
     return rows
 
@@ -137,7 +137,7 @@ def maps_report_figure(big, maps:dict):
     return f
 
 # %% ../nbs/15_demo.ipynb #5b6c7d8e
-def write_report(out, x, big, runs, maps, rows, D, lam, iters=1000):
+def write_report(out, x, big, runs, maps, rows, dictionary, lam, iters=1000):
     "HTML report: convergence curves, reconstructions, accumulated activation maps, dictionary atoms."
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
@@ -151,10 +151,10 @@ def write_report(out, x, big, runs, maps, rows, D, lam, iters=1000):
         for i, name in enumerate(runs): f.add_trace(go.Image(z=img(runs[name][0].recon[j]) * 255), row=i + 2, col=j + 1)
     f.update_xaxes(visible=False); f.update_yaxes(visible=False); f.update_layout(title=f'Reconstructions after {iters} iterations', height=130 * len(cols))
     figs += [f, maps_report_figure(big, maps)]
-    f = px.imshow(atom_grid(D.weight), title=f'Dictionary atoms ({D.n_atoms}, {D.kernel_size}×{D.kernel_size})'); f.update_xaxes(visible=False); f.update_yaxes(visible=False)
+    f = px.imshow(atom_grid(dictionary.weight), title=f'Dictionary atoms ({dictionary.n_atoms}, {dictionary.kernel_size}×{dictionary.kernel_size})'); f.update_xaxes(visible=False); f.update_yaxes(visible=False)
     figs.append(f)
     html = ["<html><head><meta charset='utf-8'><title>warp_lca demo</title></head><body style='font-family:sans-serif'>",
-            f"<h1>warp_lca demo</h1><p>λ = {lam}; device {D.weight.device}.{'' if 'WARP-LCA' in runs else ' WARP-LCA: no shipped predictor in this version.'}</p>",
+            f"<h1>warp_lca demo</h1><p>λ = {lam}; device {dictionary.weight.device}.{'' if 'WARP-LCA' in runs else ' WARP-LCA: no shipped predictor in this version.'}</p>",
             report_table(rows, iters)]
     html += [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figs)]
     Path(out).write_text('\n'.join(html + ['</body></html>']), encoding='utf-8')

@@ -527,7 +527,7 @@ def _stack_u(dataset, idx):
 def _start_fresh(self:Trainer)->StateScaler:
     "Empty progress; a scaler fitted on up to `scaler_samples` training states (and the model's prior initialisation)."
     self.progress, self.best_state, c = Progress(), None, self.cfg
-    if getattr(self.model, 'meta', None) is not None: return self.model.scaler  # a starter loaded from a file is fine-tuned: its own scaler and weights
+    if getattr(self.model, 'meta', {}).get('sha'): return self.model.scaler  # a starter loaded from a file (`load_starter`) is fine-tuned: its own scaler and weights
     pick = torch.randperm(len(self.train_idx), generator=torch.Generator().manual_seed(c.seed + 1))[:c.scaler_samples]
     us = _stack_u(self.dataset, self.train_idx[pick].tolist())
     scaler = StateScaler.fit(us, q=c.scaler_q, per_atom=c.scaler_per_atom, seed=c.seed)

@@ -555,28 +555,11 @@ class AtomGrid:
                 ):
         self.dictionary, self.norm, self.pad = dictionary, norm, pad
         self.ncols = ncols or math.ceil(math.sqrt(dictionary.n_atoms))
-        grid = atom_grid(dictionary.weight, self.ncols, pad, contrast='centered', border=True)
-        M, k = dictionary.n_atoms, dictionary.kernel_size
+        M = dictionary.n_atoms
         self.code, self.image, self.usage = None, None, torch.zeros(M)
         self.atom = W.BoundedIntText(value=0, min=0, max=M - 1, description='atom', layout=W.Layout(width='160px'))
         self.info = W.HTML()
-        centers = [divmod(i, self.ncols) for i in range(M)]
-        cx = [pad + c * (k + pad) + (k - 1) / 2 for _, c in centers]; cy = [pad + r * (k + pad) + (k - 1) / 2 for r, _ in centers]
-        f = make_subplots(1, 2, subplot_titles=('atoms: hover for usage, click to choose', 'where the chosen atom is active'),
-                          horizontal_spacing=0.06)
-        f.update_annotations(font_size=12)
-        f.add_trace(go.Image(z=(grid * 255).round().astype(np.uint8), hoverinfo='skip'), row=1, col=1)
-        f.add_scatter(x=cx, y=cy, mode='markers', marker=dict(size=14, color='rgba(0,0,0,0)'), showlegend=False,
-                      hovertemplate='%{hovertext}<extra></extra>', hovertext=[f'atom {i}' for i in range(M)], row=1, col=1)
-        f.add_trace(go.Image(z=np.full((32, 32, 3), 255, np.uint8), hoverinfo='skip'), row=1, col=2)
-        s = dictionary.stride
-        f.add_trace(go.Heatmap(z=[[None]], x0=(s - 1) / 2, dx=s, y0=(s - 1) / 2, dy=s, colorscale=[[0, '#ffe600'], [0.5, '#ff6a00'], [1, '#a00000']], opacity=0.85,
-                               showscale=True, colorbar=dict(title=dict(text='|a|', side='right'), thickness=12, len=0.8),
-                               hovertemplate='x %{x}, y %{y}: |a| = %{z:.3f}<extra></extra>'), row=1, col=2)
-        f.update_xaxes(showticklabels=False, showgrid=False, zeroline=False); f.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
-        f.update_layout(height=height, template='plotly_white', margin=dict(l=10, r=10, t=50, b=10), hovermode='closest',
-                        title=dict(font=dict(size=14)))
-        self.fig = go.FigureWidget(f)
+        self.fig = go.FigureWidget(self._figure(height))
         self.fig.data[1].on_click(self._clicked)
         self.atom.observe(lambda c: self.draw(), names='value')
         self.widget = W.VBox([W.HBox([self.atom, self.info]), self.fig])
@@ -587,37 +570,66 @@ class AtomGrid:
     def _clicked(self, trace, points, state):
         if points.point_inds: self.atom.value = points.point_inds[0]
 
-    def atom_box(self, i:int)->dict:
-        "The grid rectangle of atom `i`, in image pixel coordinates."
-        k, p = self.dictionary.kernel_size, self.pad; r, c = divmod(i, self.ncols)
-        return dict(x0=p + c * (k + p) - 1, x1=p + c * (k + p) + k, y0=p + r * (k + p) - 1, y1=p + r * (k + p) + k)
+# %% ../nbs/13_widgets.ipynb #966a42e3
+@patch
+def _figure(self:AtomGrid, height:int):
+    "The plotly figure: the atom grid (hover targets at the atom centres) and the chosen atom's activity over the image."
+    d, pad, M, k = self.dictionary, self.pad, self.dictionary.n_atoms, self.dictionary.kernel_size
+    grid = atom_grid(d.weight, self.ncols, pad, contrast='centered', border=True)
+    centers = [divmod(i, self.ncols) for i in range(M)]
+    cx = [pad + c * (k + pad) + (k - 1) / 2 for _, c in centers]; cy = [pad + r * (k + pad) + (k - 1) / 2 for r, _ in centers]
+    f = make_subplots(1, 2, subplot_titles=('atoms: hover for usage, click to choose', 'where the chosen atom is active'),
+                      horizontal_spacing=0.06)
+    f.update_annotations(font_size=12)
+    f.add_trace(go.Image(z=(grid * 255).round().astype(np.uint8), hoverinfo='skip'), row=1, col=1)
+    f.add_scatter(x=cx, y=cy, mode='markers', marker=dict(size=14, color='rgba(0,0,0,0)'), showlegend=False,
+                  hovertemplate='%{hovertext}<extra></extra>', hovertext=[f'atom {i}' for i in range(M)], row=1, col=1)
+    f.add_trace(go.Image(z=np.full((32, 32, 3), 255, np.uint8), hoverinfo='skip'), row=1, col=2)
+    s = d.stride
+    f.add_trace(go.Heatmap(z=[[None]], x0=(s - 1) / 2, dx=s, y0=(s - 1) / 2, dy=s, colorscale=[[0, '#ffe600'], [0.5, '#ff6a00'], [1, '#a00000']], opacity=0.85,
+                           showscale=True, colorbar=dict(title=dict(text='|a|', side='right'), thickness=12, len=0.8),
+                           hovertemplate='x %{x}, y %{y}: |a| = %{z:.3f}<extra></extra>'), row=1, col=2)
+    f.update_xaxes(showticklabels=False, showgrid=False, zeroline=False); f.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    f.update_layout(height=height, template='plotly_white', margin=dict(l=10, r=10, t=50, b=10), hovermode='closest',
+                    title=dict(font=dict(size=14)))
+    return f
 
-    def show(self, a:torch.Tensor, # the current image's activations (M, h, w) (or (1, M, h, w))
-             x:torch.Tensor # the image, normalised, (C, H, W) or (1, C, H, W)
-            ):
-        "Set the current image and its code: updates usage in the hover text and the activity of the chosen atom."
-        self.code = a.reshape(-1, *a.shape[-3:])[0].detach().float().cpu()
-        self.image = self.norm.inverse(x.reshape(-1, *x.shape[-3:])[0].detach().cpu()).clamp(0, 1)
-        self.usage = atom_usage(self.code)
-        P = self.code.shape[-1] * self.code.shape[-2]
-        self.fig.data[1].hovertext = [f'atom {i}<br>active at {round(u * P)} of {P} positions ({u:.1%})' for i, u in enumerate(self.usage.tolist())]
-        self.draw()
+# %% ../nbs/13_widgets.ipynb #776de9ae
+@patch
+def atom_box(self:AtomGrid, i:int)->dict:
+    "The grid rectangle of atom `i`, in image pixel coordinates."
+    k, p = self.dictionary.kernel_size, self.pad; r, c = divmod(i, self.ncols)
+    return dict(x0=p + c * (k + p) - 1, x1=p + c * (k + p) + k, y0=p + r * (k + p) - 1, y1=p + r * (k + p) + k)
 
-    def draw(self):
-        "Highlight the chosen atom and show where it is active on the current image."
-        i = self.atom.value
-        with self.fig.batch_update():
-            self.fig.layout.shapes = [dict(type='rect', xref='x', yref='y', line=dict(color='#d62728', width=3), **self.atom_box(i))]
-            if self.code is None:
-                self.fig.layout.title.text = f'atom {i} (run the explorer to see where it is active)'
-                self.info.value = ''
-                return
-            act = self.code[i].abs()
-            self.fig.data[2].z = to_uint8(self.image)
-            self.fig.data[3].z = [[v if v > 0 else None for v in row] for row in act.tolist()]
-            n = int((act > 0).sum()); P = act.numel()
-            self.fig.layout.title.text = f'atom {i}: active at {n} of {P} positions ({n / P:.1%})'
-            self.info.value = f'most used atoms on this image: {", ".join(str(j) for j in self.usage.argsort(descending=True)[:8].tolist())}'
+@patch
+def show(self:AtomGrid, a:torch.Tensor, # the current image's activations (M, h, w) (or (1, M, h, w))
+         x:torch.Tensor # the image, normalised, (C, H, W) or (1, C, H, W)
+        ):
+    "Set the current image and its code: updates usage in the hover text and the activity of the chosen atom."
+    self.code = a.reshape(-1, *a.shape[-3:])[0].detach().float().cpu()
+    self.image = self.norm.inverse(x.reshape(-1, *x.shape[-3:])[0].detach().cpu()).clamp(0, 1)
+    self.usage = atom_usage(self.code)
+    P = self.code.shape[-1] * self.code.shape[-2]
+    self.fig.data[1].hovertext = [f'atom {i}<br>active at {round(u * P)} of {P} positions ({u:.1%})' for i, u in enumerate(self.usage.tolist())]
+    self.draw()
+
+# %% ../nbs/13_widgets.ipynb #cede3aed
+@patch
+def draw(self:AtomGrid):
+    "Highlight the chosen atom and show where it is active on the current image."
+    i = self.atom.value
+    with self.fig.batch_update():
+        self.fig.layout.shapes = [dict(type='rect', xref='x', yref='y', line=dict(color='#d62728', width=3), **self.atom_box(i))]
+        if self.code is None:
+            self.fig.layout.title.text = f'atom {i} (run the explorer to see where it is active)'
+            self.info.value = ''
+            return
+        act = self.code[i].abs()
+        self.fig.data[2].z = to_uint8(self.image)
+        self.fig.data[3].z = [[v if v > 0 else None for v in row] for row in act.tolist()]
+        n = int((act > 0).sum()); P = act.numel()
+        self.fig.layout.title.text = f'atom {i}: active at {n} of {P} positions ({n / P:.1%})'
+        self.info.value = f'most used atoms on this image: {", ".join(str(j) for j in self.usage.argsort(descending=True)[:8].tolist())}'
 
 # %% ../nbs/13_widgets.ipynb #f1e2d3c4
 class Progress:

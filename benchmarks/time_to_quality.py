@@ -47,9 +47,14 @@ def data(name, a):
     return [CIFAR10_NORM(im) for im in photos().values()]
 
 
+def shipped_name(v:str)->str:
+    "The display name of shipped WARP model `v`: its version and its starter's class."
+    return f"WARP {v} ({type(cifar10_warp(version=v).starter).__name__})"
+
+
 def starters(D, a):
     "name -> starter: the shipped WARP models, Bowren's closed form, and the trained files given with --starter."
-    out = {f'WARP-CNN {v}': cifar10_warp(version=v).starter for v in sorted({'v0', LATEST_WARP})}
+    out = {shipped_name(v): cifar10_warp(version=v).starter for v in sorted({'v0', LATEST_WARP})}
     out['closed form'] = ClosedFormStarter(D)
     for spec in a.starter:
         name, path = spec.split('=', 1)
@@ -68,7 +73,7 @@ def methods(D, sts, name):
         m |= {'FISTA (ℓ1)': (Method('fista', settings=dict(threshold='soft')), 'fista'), 'IHT': (Method('iht'), 'iht')}
     for s, st in sts.items():
         m[f'accelerated from {s}'] = (Method('accelerated', st), 'accelerated')
-        if s == 'WARP-CNN v0': m['LCA τ=100 from WARP-CNN v0'] = (Method('lca', st, dict(tau=100.)), 'lca')
+        if s == shipped_name('v0'): m[f'LCA τ=100 from {s}'] = (Method('lca', st, dict(tau=100.)), 'lca')
     return m
 
 

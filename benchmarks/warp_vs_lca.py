@@ -38,7 +38,7 @@ def parse(argv=None):
 def starters(a):
     "name -> starter: the shipped WARP-CNN versions asked for and the trained files given with --starter."
     vs = {LATEST_WARP if v == 'latest' else v for v in a.shipped.split(',') if v}
-    out = {f'WARP-CNN {v}': cifar10_warp(version=v).starter for v in sorted(vs)}
+    out = {f'WARP {v} ({type(st).__name__})': st for v, st in ((v, cifar10_warp(version=v).starter) for v in sorted(vs))}
     for spec in a.starter:
         name, path = spec.split('=', 1)
         out[name] = load_starter(path)

@@ -168,6 +168,8 @@ def targets(sets):
         r = s['rows']['accelerated LCA (default)']
         L.append(f"- {n}: accelerated, zero start, reaches the reference in ≤ 200 iterations: **{ok(r['iters'] is not None and r['iters'] <= 200)}** "
                  f"({fmt(r['iters'], '{}')} iterations, {fmt(r['iter_speedup'])}×); ≥ 99 % of images not worse at the end: **{ok(r['not_worse'] >= 0.99)}** ({100 * r['not_worse']:.1f} %)")
+    missing = [n for n in SETS if n not in sets]
+    if missing: L.append(f"- Not measured in this run (so no target above covers them): {', '.join(missing)}.")
     if 'cifar-0.15' in sets:
         rs = sets['cifar-0.15']['rows']
         best = max(rs, key=lambda k: rs[k]['wall_speedup'] or 0)

@@ -64,6 +64,7 @@ def demo_images(tiles_per_photo:int=3, # tiles of each bundled photograph, sprea
             for i, (im, y) in enumerate(zip(imgs, labels.tolist())): out[f"CIFAR-10 test {i} ({CIFAR10_CLASSES[y]})"] = im
     return out
 
+# %% ../nbs/13_widgets.ipynb #09ecb6c7
 def as_images(images=None # None (demo images), a (N, 3, H, W) / (3, H, W) tensor in [0, 1], or a dict {label: (3, H, W)}
              )->dict:
     "The picker's images as `{label: (3, H, W) float tensor in [0, 1]}`."
@@ -89,6 +90,7 @@ def default_dictionary(device=None)->tuple:
     except Exception as e:
         return ConvDictionary.random(100, seed=0, device=dev), f'random dictionary (100 atoms, seed 0); no pretrained one ({type(e).__name__})'
 
+# %% ../nbs/13_widgets.ipynb #47a2d0a5
 def default_warp(device=None)->tuple:
     "`(predictor or None, description)`: the pretrained CIFAR-10 WARP-LCA predictor when `warp_lca.pretrained` has one."
     try:
@@ -99,6 +101,7 @@ def default_warp(device=None)->tuple:
     if hasattr(w, 'eval'): w.eval()
     return w, 'WARP-LCA: pretrained CIFAR-10 predictor'
 
+# %% ../nbs/13_widgets.ipynb #b346d45a
 def _same_dictionary(a, b)->bool:
     return a is b or (a.weight.shape == b.weight.shape and a.stride == b.stride and bool(torch.equal(a.weight.detach().cpu(), b.weight.detach().cpu())))
 
@@ -158,6 +161,7 @@ def _warm_states(x, warp, lam, shape)->tuple:
     if tuple(uw.shape) != shape: raise ValueError(f"warp.predict_states returned shape {tuple(uw.shape)}, expected {shape} (a predictor trained for another dictionary?)")
     return uw.to(x), [str(w.message) for w in caught]
 
+# %% ../nbs/13_widgets.ipynb #c0506ade
 def run_traced(x:torch.Tensor, # one normalised image (1, C, H, W), on the dictionary's device
                dictionary:ConvDictionary, # Φ
                lam:float, # threshold λ

@@ -149,7 +149,7 @@ def write_report(out, x, big, runs, maps, rows, dictionary, lam, iters=1000):
     for j in range(n):
         f.add_trace(go.Image(z=img(x[j]) * 255), row=1, col=j + 1)
         for i, name in enumerate(runs): f.add_trace(go.Image(z=img(runs[name][0].recon[j]) * 255), row=i + 2, col=j + 1)
-    f.update_xaxes(visible=False); f.update_yaxes(visible=False); f.update_layout(title=f'Reconstructions after {iters} iterations', height=130 * len(cols))
+    f.update_xaxes(visible=False); f.update_yaxes(visible=False); f.update_annotations(font_size=11); f.update_layout(title=f'Reconstructions after {iters} iterations', height=175 * len(cols))  # room for row titles such as 'accelerated LCA'
     figs += [f, maps_report_figure(big, maps)]
     f = px.imshow(atom_grid(dictionary.weight), title=f'Dictionary atoms ({dictionary.n_atoms}, {dictionary.kernel_size}×{dictionary.kernel_size})'); f.update_xaxes(visible=False); f.update_yaxes(visible=False)
     figs.append(f)

@@ -16,15 +16,7 @@ TABLE3 = ([('conv1', 4, 512, 5, 1, 2), ('conv2', 512, 512, 5, 1, 2)] + [(f'conv{
           + [r for b in 'du' for r in [(f'conv_{b}1', 512, 256, 3, 1, 1), (f'conv_{b}2', 256, 256, 3, 1, 1), (f'conv_{b}3', 256, 100, 3, 2, 1)]])
 
 
-@pytest.fixture(scope='module')
-def dic():
-    return ConvDictionary.random(8, 3, 5, 2, seed=0)
-
-
-@pytest.fixture(scope='module')
-def ds(dic):
-    imgs = photo_tiles()[:40, :, :16, :16]
-    return lca_states_dataset(imgs, dic, (0.1, 0.3), iters=100, tau=10)
+# `dic` and `ds` (the states of 40 photo tiles): tests/conftest.py
 
 
 

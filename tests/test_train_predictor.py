@@ -16,15 +16,7 @@ from warp_lca.train_predictor import (lca_states_dataset, train_predictor, valid
 SOLVER = dict(tau=10, momentum=0.)  # the solver that made the states below
 
 
-@pytest.fixture(scope='module')
-def dic():
-    return ConvDictionary.random(8, 3, 5, 2, seed=0)
-
-
-@pytest.fixture(scope='module')
-def ds(dic):
-    imgs = photo_tiles()[:40, :, :16, :16]
-    return lca_states_dataset(imgs, dic, (0.1, 0.3), iters=100, **SOLVER)
+# `dic` and `ds` (the states of 40 photo tiles, made with `SOLVER`): tests/conftest.py
 
 
 def train(ds, dic, out, **kw):

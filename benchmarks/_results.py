@@ -31,3 +31,10 @@ def write_html(name: str, parts, title: str | None = None, folder=None) -> Path:
     see `warp_lca.reports.write_html`. Downsample images first (`warp_lca.reports.png_data_uri`, `downsample`)."""
     from warp_lca.reports import write_html as _write_html
     return _write_html(Path(folder or HERE / 'results') / f'{name}.html', parts, title=title or name)
+
+
+def shipped_starters(versions) -> dict:
+    "name -> starter of the shipped WARP models `versions` (each once, in order), named by version and class: 'WARP v1 (FeedForwardStarter)'."
+    from warp_lca.pretrained import cifar10_warp
+    sts = {v: cifar10_warp(version=v).starter for v in sorted(set(versions))}
+    return {f'WARP {v} ({type(st).__name__})': st for v, st in sts.items()}

@@ -15,12 +15,13 @@ embedded photographs at full size (λ 0.15). Every run is traced at log-spaced i
 import argparse, json, math, time
 from pathlib import Path
 import torch
-from _results import HERE, machine, update_section
+from _results import HERE, machine, update_section, shipped_starters
 from warp_lca.data import cifar10, load_images, photos
 from warp_lca.evaluate import Method, cached_run, time_run, time_to_quality, not_worse, iters_to_reach
 from warp_lca.metrics import CIFAR10_NORM
+from warp_lca.reports import settings_text
 from warp_lca.predictor import load_starter, lca_iterations
-from warp_lca.pretrained import cifar10_dictionary, cifar10_warp, LATEST_WARP
+from warp_lca.pretrained import cifar10_dictionary, LATEST_WARP
 from warp_lca.warm_starters import ClosedFormStarter
 
 SETS = {'cifar-0.15': 0.15, 'cifar-0.5': 0.5, 'tiny': 0.15, 'photos': 0.15}
@@ -47,14 +48,9 @@ def data(name, a):
     return [CIFAR10_NORM(im) for im in photos().values()]
 
 
-def shipped_name(v:str)->str:
-    "The display name of shipped WARP model `v`: its version and its starter's class."
-    return f"WARP {v} ({type(cifar10_warp(version=v).starter).__name__})"
-
-
 def starters(D, a):
     "name -> starter: the shipped WARP models, Bowren's closed form, and the trained files given with --starter."
-    out = {shipped_name(v): cifar10_warp(version=v).starter for v in sorted({'v0', LATEST_WARP})}
+    out = shipped_starters(('v0', LATEST_WARP))
     out['closed form'] = ClosedFormStarter(D)
     for spec in a.starter:
         name, path = spec.split('=', 1)
@@ -73,7 +69,7 @@ def methods(D, sts, name):
         m |= {'FISTA (ℓ1)': (Method('fista', settings=dict(threshold='soft')), 'fista'), 'IHT': (Method('iht'), 'iht')}
     for s, st in sts.items():
         m[f'accelerated from {s}'] = (Method('accelerated', st), 'accelerated')
-        if s == shipped_name('v0'): m[f'LCA τ=100 from {s}'] = (Method('lca', st, dict(tau=100.)), 'lca')
+        if s.startswith('WARP v0 '): m[f'LCA τ=100 from {s}'] = (Method('lca', st, dict(tau=100.)), 'lca')  # the solver v0 was trained for
     return m
 
 
@@ -146,7 +142,7 @@ def table(name, s):
          "| solver (settings) | start | iterations to reference (PSNR ≥, L0 ≤) | wall-clock s (start incl.) | speed-up iterations / wall | PSNR@0 | PSNR@end | L0@end | images not worse than ref at end | max drop from best PSNR (dB) | oscillating images |",
          "|---|---|---|---|---|---|---|---|---|---|---|"]
     for k, r in s['rows'].items():
-        settings = f"τ = {r['tau']:g}" + (f", β = {r['momentum']:g}" if r['momentum'] else '') if r['tau'] is not None else 'step 1/L'
+        settings = settings_text(r)
         cost = '' if r['start_cost_iters'] is None else f" ({r['start_cost_iters']:.1f} LCA it.)"
         L.append(f"| {k.split(' from ')[0]} ({settings}) | {r['start'] or 'zero'}{cost} | {fmt(r['iters'], '{}')} | {fmt(r['seconds'], '{:.1f}', '—')} | "
                  f"{fmt(r['iter_speedup'], '{:.1f}×', '—')} / {fmt(r['wall_speedup'], '{:.1f}×', '—')} | {r['psnr0']:.2f} | {r['psnr']:.2f} | {r['l0']:.1f} | "

@@ -11,12 +11,13 @@ PSNR with no higher mean L0; and the share of images on which the warm start is 
 """
 import argparse, json
 from pathlib import Path
-from _results import HERE, machine, update_section
+from _results import HERE, machine, update_section, shipped_starters
 from warp_lca.data import cifar10
 from warp_lca.evaluate import Method, cached_run, time_run, summary, speedup, not_worse
 from warp_lca.metrics import CIFAR10_NORM
+from warp_lca.reports import settings_text
 from warp_lca.predictor import load_starter, lca_iterations
-from warp_lca.pretrained import cifar10_dictionary, cifar10_warp, LATEST_WARP
+from warp_lca.pretrained import cifar10_dictionary, LATEST_WARP
 
 PAPER = {0.15: dict(lca=dict(psnr=30.12, l0=924.81), warp=dict(psnr=30.92, l0=864.62))}  # Table 1 (their dictionary and data)
 SOLVERS = {'LCA τ=100 (paper)': ('lca', dict(tau=100.)), 'accelerated LCA (default)': ('accelerated', {})}
@@ -37,8 +38,7 @@ def parse(argv=None):
 
 def starters(a):
     "name -> starter: the shipped WARP-CNN versions asked for and the trained files given with --starter."
-    vs = {LATEST_WARP if v == 'latest' else v for v in a.shipped.split(',') if v}
-    out = {f'WARP {v} ({type(st).__name__})': st for v, st in ((v, cifar10_warp(version=v).starter) for v in sorted(vs))}
+    out = shipped_starters(LATEST_WARP if v == 'latest' else v for v in a.shipped.split(',') if v)
     for spec in a.starter:
         name, path = spec.split('=', 1)
         out[name] = load_starter(path)
@@ -70,20 +70,16 @@ def evaluate_lam(x, D, lam, sts, a, spi, sst):
     return out
 
 
-def settings(info):
-    return f"τ = {info['tau']:g}" + (f", β = {info['momentum']:g}" if info.get('momentum') else '')
-
-
 def table(lam, res, sts, D):
     L = [f"### λ = {lam}", "", "| solver (settings) | start (cost in LCA it.) | PSNR@0 | PSNR@end | L0@end | smallest lead over zero start (dB, at iteration) | "
          "iterations to zero start's final PSNR (L0 ≤) | speed-up iterations / wall (start incl.) | images not worse than zero start at end |", "|---|---|---|---|---|---|---|---|---|"]
     for sname, r in res.items():
         z = r['zero']
-        L.append(f"| {sname} ({settings(r['info'])}) | zero | — | {z['psnr']['mean']:.2f} | {z['l0']['mean']:.1f} | — | — | — | — |")
+        L.append(f"| {sname} ({settings_text(r['info'])}) | zero | — | {z['psnr']['mean']:.2f} | {z['l0']['mean']:.1f} | — | — | — | — |")
         for name, w in r['warm'].items():
             sp = w['speedup']
             f = lambda v, s='×': '—' if v is None else f"{v:.1f}{s}"
-            L.append(f"| {sname} ({settings(w['info'])}) | {name} ({lca_iterations(sts[name], D):.1f}) | {'—' if w['start'] is None else format(w['start']['psnr']['mean'], '.2f')} | "
+            L.append(f"| {sname} ({settings_text(w['info'])}) | {name} ({lca_iterations(sts[name], D):.1f}) | {'—' if w['start'] is None else format(w['start']['psnr']['mean'], '.2f')} | "
                      f"{w['summary']['psnr']['mean']:.2f} | {w['summary']['l0']['mean']:.1f} | {w['min_lead']:+.2f} (@{w['min_lead_at']}) | "
                      f"{'never' if sp['warm_iters'] is None else sp['warm_iters']} | {f(sp['iter_ratio'])} / {f(sp['wall_ratio'])} | {100 * w['not_worse']:.1f} % |")
     return L

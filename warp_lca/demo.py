@@ -13,11 +13,11 @@ from .dictionary import ConvDictionary, atom_grid
 from .lca import lca
 from .metrics import CIFAR10_NORM, activation_map
 from .evaluate import iters_to_reach
-from .reports import method_color, metric_title, metric_hover
+from .reports import method_color, metric_title, metric_hover, settings_text
 
 # %% auto #0
-__all__ = ['load_models', 'settings_of', 'run_demo', 'summarize', 'print_table', 'convergence_report_figure',
-           'maps_report_figure', 'write_report', 'report_table']
+__all__ = ['load_models', 'run_demo', 'summarize', 'print_table', 'convergence_report_figure', 'maps_report_figure',
+           'write_report', 'report_table']
 
 # %% ../nbs/15_demo.ipynb #7062f74c
 def load_models(device=None):
@@ -41,10 +41,6 @@ def _run(name, x, dictionary, lam, iters, trace_every, u0=None, tau='auto', mome
     r = lca(x, dictionary, lam, tau=tau, momentum=momentum, iters=iters, trace_every=trace_every, u0=u0, norm=CIFAR10_NORM, callback=cb, warn=False, **solver)
     bar.close()
     return r, time.perf_counter() - t
-
-def settings_of(r)->str:
-    "The solver settings a run used, as printed beside its numbers: τ, and β for the accelerated solver."
-    return f"τ={r.info['tau']:g}" + (f", β={r.info['momentum']:g}" if r.info.get('momentum') else '')
 
 # %% ../nbs/15_demo.ipynb #976d5894
 def run_demo(out='warp_lca_demo_report.html', # HTML report path
@@ -84,7 +80,7 @@ def summarize(runs:dict, iters:int)->dict:
     rows = {}
     for name, (r, secs) in runs.items():
         m = {k: float(v[-1].mean()) for k, v in r.trace.items()}
-        row = dict(psnr=m['psnr'], ssim=m['ssim'], l0=m['l0'], mse=m['mse'], secs=secs, settings=settings_of(r))
+        row = dict(psnr=m['psnr'], ssim=m['ssim'], l0=m['l0'], mse=m['mse'], secs=secs, settings=settings_text(r.info))
         for tag, n in (('', iters), ('_10', iters // 10)):
             k = iters_to_reach(r.trace['psnr'].mean(1), r.trace_iters, ref(n) - 1e-6)
             row[f'iters_to_lca{tag}'], row[f'secs_to_lca{tag}'] = k, None if k is None else secs * k / max(r.n_iters, 1)

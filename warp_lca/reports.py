@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['PLOTLY_JS', 'METHOD_COLORS', 'METRIC_UNITS', 'plotly_js', 'plotly_script_tags', 'write_html', 'png_data_uri',
-           'downsample', 'method_color', 'metric_title', 'metric_hover']
+           'downsample', 'method_color', 'settings_text', 'metric_title', 'metric_hover']
 
 # %% ../nbs/20_reports.ipynb #a0c1e206
 PLOTLY_JS = 'plotly.min.js'
@@ -98,6 +98,12 @@ def method_color(name:str # a method's name: 'LCA', 'WARP-LCA', 'WARP-LCA v0' (a
     "The one colour of method `name` in every figure of the package: LCA blue, WARP-LCA orange, accelerated LCA green, others fixed by their name."
     base = next((k for k in METHOD_COLORS if name == k or str(name).startswith(k + ' v')), None)
     return METHOD_COLORS[base] if base else _MORE_COLORS[sum(map(ord, str(name))) % len(_MORE_COLORS)]
+
+# %% ../nbs/20_reports.ipynb #289015b3
+def settings_text(info:dict)->str:
+    "τ (and β for the accelerated solver) as the solver reported them in `LCAResult.info`: 'τ=100' or 'τ=100, β=0.95'."
+    s = f"τ={info['tau']:g}" if info.get('tau') is not None else 'step 1/L'
+    return s + (f", β={info['momentum']:g}" if info.get('momentum') else '')
 
 # %% ../nbs/20_reports.ipynb #b1c2d304
 METRIC_UNITS = dict(mse=('MSE', 'normalised units²', '.3g'), l0=('L0', 'non-zero coefficients', '.0f'), l1=('L1', 'sum of |a|', '.4g'),

@@ -13,16 +13,15 @@ from .metrics import CIFAR10_NORM, Normalization, activation_map, psnr
 from .evaluate import (Method, run_dataset, cached_run, cached, cache_key, run_key, time_run, summary, speedup,
                                 not_worse, start_id)
 from .classifiers import predict
-from .reports import downsample, png_data_uri, method_color
+from .reports import downsample, png_data_uri, method_color, settings_text
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_TABLE6', 'PAPER_CLAIMS', 'SIGMAS', 'SWEEP_LAMS', 'PAPER_TAU', 'LCA_PAPER', 'LCA_STABLE',
-           'ACCEL', 'warp_method', 'shipped_warps', 'paper_methods', 'settings_text', 'label', 'run_methods',
-           'iters_for', 'better_lca', 'method_dash', 'add_noise', 'denoise', 'robustness', 'robustness_figure',
-           'tinyimagenet', 'solver_timing', 'sweep_row', 'speedup_sweep', 'curves_figure', 'speedup_figure',
-           'photo_codes', 'activation_maps', 'map_cv', 'maps_figure', 'activation_correlation', 'offdiag_abs_mean',
-           'kernel_similarity', 'Correlations', 'correlation_study', 'md_table', 'vs_paper', 'verdict', 'baselines',
-           'reading']
+           'ACCEL', 'warp_method', 'shipped_warps', 'paper_methods', 'label', 'run_methods', 'iters_for', 'better_lca',
+           'method_dash', 'add_noise', 'denoise', 'robustness', 'robustness_figure', 'tinyimagenet', 'solver_timing',
+           'sweep_row', 'speedup_sweep', 'curves_figure', 'speedup_figure', 'photo_codes', 'activation_maps', 'map_cv',
+           'maps_figure', 'activation_correlation', 'offdiag_abs_mean', 'kernel_similarity', 'Correlations',
+           'correlation_study', 'md_table', 'vs_paper', 'verdict', 'baselines', 'reading']
 
 # %% ../nbs/18_reproduction.ipynb #9226a546
 PAPER_TABLE1 = {'LCA': dict(mse=0.0129, l0=924.81, l1=422.34, psnr=30.12, ssim=0.9398),       # CIFAR-10, λ=0.15, 1000 iterations
@@ -72,11 +71,6 @@ def paper_methods(dictionary:ConvDictionary, # Φ
     return out | {f'warp-{v}': warp_method(w, f'WARP-LCA {v}') for v, w in (warps or {}).items()}
 
 # %% ../nbs/18_reproduction.ipynb #8d4c6b13
-def settings_text(info:dict)->str:
-    "τ (and β for the accelerated solver) as the solver reported them in `LCAResult.info`: 'τ=100' or 'τ=100, β=0.95'."
-    s = f"τ={info['tau']:g}" if info.get('tau') is not None else 'step 1/L'
-    return s + (f", β={info['momentum']:g}" if info.get('momentum') else '')
-
 def label(method:Method, # what ran
           info:dict, # the run's `info` (τ and β used)
           iters:int|None=None # add '@iterations'

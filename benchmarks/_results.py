@@ -38,3 +38,22 @@ def shipped_starters(versions) -> dict:
     from warp_lca.pretrained import cifar10_warp
     sts = {v: cifar10_warp(version=v).starter for v in sorted(set(versions))}
     return {f'WARP {v} ({type(st).__name__})': st for v, st in sts.items()}
+
+
+def seconds_per_iter(x, dictionary, lam, solvers: dict, batch_size: int = 250, repeats: int = 3, iters: int = 30) -> dict:
+    """solver -> untraced seconds per iteration over the whole set `x` (timed on its first batch, scaled), the solvers
+    (name -> `Method`) timed interleaved so that machine load hits each alike, best of `repeats`."""
+    import math
+    from warp_lca.evaluate import time_run
+    sub, scale = (x, 1.) if isinstance(x, list) else (x[:batch_size], len(x) / min(len(x), batch_size))
+    best = {s: math.inf for s in solvers}
+    for _ in range(repeats):
+        for s, meth in solvers.items():
+            best[s] = min(best[s], time_run(sub, dictionary, lam, meth, iters=iters, batch_size=batch_size)['solver_seconds_per_iter'] * scale)
+    return best
+
+
+def start_seconds(x, dictionary, lam, starter, batch_size: int = 250, repeats: int = 3) -> float:
+    "Seconds of `starter`'s forward pass over the whole set `x`, best of `repeats`."
+    from warp_lca.evaluate import Method, time_run
+    return time_run(x, dictionary, lam, Method('lca', starter), iters=0, batch_size=batch_size, repeats=repeats)['start_seconds']

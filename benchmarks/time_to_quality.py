@@ -15,9 +15,9 @@ embedded photographs at full size (λ 0.15). Every run is traced at log-spaced i
 import argparse, json, math, time
 from pathlib import Path
 import torch
-from _results import HERE, machine, update_section, shipped_starters
+from _results import HERE, machine, update_section, shipped_starters, seconds_per_iter, start_seconds
 from warp_lca.data import cifar10, load_images, photos
-from warp_lca.evaluate import Method, cached_run, time_run, time_to_quality, not_worse, iters_to_reach
+from warp_lca.evaluate import Method, cached_run, time_to_quality, not_worse, iters_to_reach
 from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.reports import settings_text
 from warp_lca.predictor import load_starter, lca_iterations
@@ -73,20 +73,6 @@ def methods(D, sts, name):
     return m
 
 
-def seconds_per_iter(x, D, lam, solvers, a, iters=30):
-    "Untraced seconds per iteration over the whole set for each solver, interleaved and best of `timing_repeats`."
-    sub, scale = (x, 1.) if isinstance(x, list) else (x[:a.batch_size], len(x) / min(len(x), a.batch_size))
-    best = {s: math.inf for s in solvers}
-    for _ in range(a.timing_repeats):
-        for s, meth in solvers.items():
-            best[s] = min(best[s], time_run(sub, D, lam, meth, iters=iters, batch_size=a.batch_size)['solver_seconds_per_iter'] * scale)
-    return best
-
-
-def start_seconds(x, D, lam, st, a):
-    return time_run(x, D, lam, Method('lca', st), iters=0, batch_size=a.batch_size, repeats=a.timing_repeats)['start_seconds']
-
-
 def max_drop(run):
     "Per image: best PSNR along the run minus the final PSNR (dB); the largest over images."
     p = run['trace']['psnr']
@@ -100,8 +86,8 @@ def evaluate_set(name, a, D, sts):
     refs = [k for k in runs if k.startswith('LCA τ=') and ' from ' not in k]
     ref = max(refs, key=lambda k: float(runs[k]['final']['psnr'].mean()))
     solvers = {s: Method(s, settings=dict(threshold='soft') if s == 'fista' else {}) for s in sorted({s for _, s in ms.values()})}
-    spi = seconds_per_iter(x, D, lam, solvers, a)
-    sst = {s: start_seconds(x, D, lam, st, a) for s, st in sts.items()}
+    spi = seconds_per_iter(x, D, lam, solvers, a.batch_size, a.timing_repeats)
+    sst = {s: start_seconds(x, D, lam, st, a.batch_size, a.timing_repeats) for s, st in sts.items()}
     return dict(lam=lam, n=len(x), ref=ref, runs=runs, methods={k: (m.key(), s) for k, (m, s) in ms.items()}, seconds_per_iter=spi,
                 start_seconds=sst, rows=rows(runs, ref, ms, spi, sst, sts, D, x))
 

@@ -11,9 +11,9 @@ PSNR with no higher mean L0; and the share of images on which the warm start is 
 """
 import argparse, json
 from pathlib import Path
-from _results import HERE, machine, update_section, shipped_starters
+from _results import HERE, machine, update_section, shipped_starters, seconds_per_iter, start_seconds
 from warp_lca.data import cifar10
-from warp_lca.evaluate import Method, cached_run, time_run, summary, speedup, not_worse
+from warp_lca.evaluate import Method, cached_run, summary, speedup, not_worse
 from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.reports import settings_text
 from warp_lca.predictor import load_starter, lca_iterations
@@ -109,8 +109,8 @@ def main(argv=None):
     D, sts = cifar10_dictionary(), starters(a)
     x = CIFAR10_NORM(cifar10('test', n=a.n)[0])
     lams = [float(v) for v in a.lams.split(',')]
-    spi = {s: time_run(x, D, lams[0], Method(s), iters=30, batch_size=a.batch_size, repeats=3)['solver_seconds_per_iter'] for s in ('lca', 'accelerated')}
-    sst = {n: time_run(x, D, lams[0], Method('lca', st), iters=0, batch_size=a.batch_size, repeats=3)['start_seconds'] for n, st in sts.items()}
+    spi = seconds_per_iter(x, D, lams[0], {s: Method(s) for s in ('lca', 'accelerated')}, a.batch_size)
+    sst = {n: start_seconds(x, D, lams[0], st, a.batch_size) for n, st in sts.items()}
     data = {lam: evaluate_lam(x, D, lam, sts, a, spi, sst) for lam in lams}
     L = ["## WARP-LCA vs LCA: warm vs zero start under the same solver (`benchmarks/warp_vs_lca.py`)", "",
          f"{a.n} CIFAR-10 test images, hard threshold, {a.iters} iterations, shipped dictionary. Machine: {machine()}. Command: "

@@ -58,7 +58,7 @@ async function kernelReady(page) {
 
 // Run ▸ Run All Cells on the open notebook, wait until every cell ran and the kernel is idle, fail on any traceback.
 async function runAll(page, label) {
-    // Run ▸ Run All Cells; once more if no cell has started after 20 s (a click lost while the app was still settling).
+    // Run ▸ Run All Cells, clicked once (the caller waited for an idle, connected kernel): no cell started within 20 s fails.
     const started = () => page.waitForFunction(() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
       .some(p => /^\[(\*|\d+)\]:$/.test(p.textContent.trim())), null, { timeout: 20000, polling: 250 }).then(() => true, () => false);
     // A JupyterLab dialog (e.g. 'Select Kernel', which Run All opened when it was clicked before the session was ready) intercepts
@@ -83,21 +83,11 @@ async function runAll(page, label) {
         await page.waitForTimeout(500);
       }
     };
-    for (let attempt = 1; ; attempt++) {
-      for (let k = 1; ; k++) {  // a dialog may also open between the check and the click
-        await dismissDialogs();
-        try {
-          await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click({ timeout: 10000 });
-          await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click({ timeout: 10000 });
-          break;
-        } catch (e) { if (k === 3) throw e; log(`menu click failed (${k}), retrying`); await page.keyboard.press('Escape'); }
-      }
-      log(`${label}: run all cells (attempt ${attempt})`);
-      if (await started()) break;
-      log('no cell started: ' + await kernelState(page));
-      if (attempt === 2) throw new Error('no cell started after Run All Cells');
-      await page.keyboard.press('Escape');
-    }
+    await dismissDialogs();
+    await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click({ timeout: 10000 });
+    await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click({ timeout: 10000 });
+    log(`${label}: run all cells`);
+    if (!(await started())) throw new Error('no cell started after Run All Cells: ' + await kernelState(page));
     // Every code cell has an execution count and the kernel is idle again.
     await page.waitForFunction(() => {
       const ps = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());

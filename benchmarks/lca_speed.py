@@ -2,7 +2,7 @@
 
 Hard threshold, M=100, C=3, 9×9, stride 2, batch 32, on the CPU with 2 threads, at 32×32 and 64×64.
 Also times the straightforward conv2d + conv_transpose2d iteration, channels_last variants, and one step of the
-accelerated solver (heavy-ball momentum, `warp_lca.lca.accelerated_lca`) against the plain step.
+accelerated solver (heavy-ball momentum, `warp_lca.lca.accelerated_lca`) against the plain step, the two timed in turn.
 Writes benchmarks/results/lca_speed.json and its section of benchmarks/RESULTS.md.
 
     python benchmarks/lca_speed.py
@@ -16,14 +16,14 @@ from warp_lca.lca import lca
 torch.set_num_threads(2)
 B, M, C, K, S, LAM, TAU = 32, 100, 3, 9, 2, 0.15, 100.
 
-def timeit(f, reps=7, n=10):
-    for _ in range(3): f()
-    ts = []
+def interleaved(fs, reps=15):
+    "Median seconds of each f in `fs`, timed in turn within every repetition so that a change of load hits all alike."
+    for f in fs: f()
+    ts = [[] for _ in fs]
     for _ in range(reps):
-        t = time.perf_counter()
-        for _ in range(n): f()
-        ts.append((time.perf_counter() - t) / n)
-    return statistics.median(ts)
+        for t, f in zip(ts, fs):
+            s = time.perf_counter(); f(); t.append(time.perf_counter() - s)
+    return [statistics.median(t) for t in ts]
 
 def naive_iteration(x, W, u, a):
     "The textbook loop: conv_transpose2d for Φa, conv2d for Φᵀr."
@@ -40,13 +40,14 @@ def bench(H):
         r = lca(x, D, LAM, iters=200, warn=False)  # realistic sparse state
     n_iter = 50
     with torch.no_grad():
-        floor = timeit(lambda: F.conv2d(x, W, stride=S, padding=K // 2))
         xcl = x.contiguous(memory_format=torch.channels_last)
-        floor_cl = timeit(lambda: F.conv2d(xcl, W, stride=S, padding=K // 2))
-        per_iter = lambda m: (timeit(lambda: lca(x, D, LAM, tau=TAU, iters=n_iter, u0=r.u, momentum=m, warn=False), reps=5, n=1)
-                              - timeit(lambda: lca(x, D, LAM, tau=TAU, iters=0, u0=r.u, momentum=m, warn=False), reps=5, n=1)) / n_iter  # minus set-up + final decode
-        it, it_acc = per_iter(0.), per_iter(0.95)
-        naive = timeit(lambda: naive_iteration(x, W, r.u, r.a))
+        tenfold = lambda f: (lambda: [f() for _ in range(10)])
+        run = lambda m, n: (lambda: lca(x, D, LAM, tau=TAU, iters=n, u0=r.u, momentum=m, warn=False))
+        ts = interleaved([tenfold(lambda: F.conv2d(x, W, stride=S, padding=K // 2)), tenfold(lambda: F.conv2d(xcl, W, stride=S, padding=K // 2)),
+                          tenfold(lambda: naive_iteration(x, W, r.u, r.a)), run(0., n_iter), run(0.95, n_iter), run(0., 0), run(0.95, 0)])
+        floor, floor_cl, naive = (t / 10 for t in ts[:3])
+        full, full_acc, zero, zero_acc = ts[3:]
+        it, it_acc = (full - zero) / n_iter, (full_acc - zero_acc) / n_iter  # minus set-up + final decode
     best_floor = min(floor, floor_cl)
     return dict(H=H, batch=B, conv_floor_ms=floor * 1e3, conv_floor_channels_last_ms=floor_cl * 1e3, iteration_ms=it * 1e3,
                 naive_iteration_ms=naive * 1e3, ratio_to_two_floors=it / (2 * best_floor), naive_ratio_to_two_floors=naive / (2 * best_floor),

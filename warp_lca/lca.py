@@ -271,19 +271,32 @@ def lca_step(ops:PhaseOps, lam, tau:float, T:Callable, nonneg:bool, u:torch.Tens
 def _restart(st, e, rho):
     "Reset the ramp of the images whose energy `e` rose more than `rho` above their best."
     bad = e > st['best'] + rho * st['best'].abs()
-    st['best'] = torch.minimum(st['best'], e); st['k'][bad] = 0; st['restarts'] += int(bad.sum())
+    st['best'] = torch.minimum(st['best'], e); st['k'][bad] = 0
+    n = int(bad.sum()); st['restarts'] += n
+    if n: st['since'] = 0
 
 def _momentum(st, beta, dtype):
-    "β_k per image, (B, 1, 1, 1)."
-    st['k'] += 1
+    "β_k: one number while all ramps agree (no restart yet, or every ramp saturated at β), else (B, 1, 1, 1) per image."
+    st['k'] += 1; st['since'] += 1; s = st['since']
+    if not st['restarts'] or (s - 1) / (s + 2) >= beta: return min((s - 1) / (s + 2), beta)
     return ((st['k'] - 1) / (st['k'] + 2)).clamp(0, beta).to(dtype).view(-1, 1, 1, 1)
+
+def _heavy_ball_(u, up, g, b, tau):
+    "lerp(u, g, 1/τ) + b·(u − up), written over `g` (and `up`, which is dropped next): no new tensor per iteration."
+    d = up.sub_(u); g.lerp_(u, 1 - 1 / tau)
+    return g.add_(d, alpha=-b) if isinstance(b, float) else g.addcmul_(d, b, value=-1)
+
+def _heavy_ball(u, up, g, b, tau):
+    "The same step out of place (for autograd), with the same arithmetic, so both paths give identical codes."
+    d, n = up - u, torch.lerp(g, u, 1 - 1 / tau)
+    return n.add(d, alpha=-b) if isinstance(b, float) else n.addcmul(d, b, value=-1)
 
 # %% ../nbs/03_lca.ipynb #3e8b6f12
 def heavy_ball_step(ops:PhaseOps, lam, tau:float, T:Callable, nonneg:bool, u:torch.Tensor, energy:Callable,
                     momentum:float=0.95, restart:float|None=0.02, grad=False, want_du=False):
     "Accelerated LCA's `step(probe)` closure, its initial (u, a) and its statistics (restarts) for `drive`."
     u = _start(u, grad); B = u.shape[0]
-    st = dict(u=u, up=u, a=T(u, lam, nonneg=nonneg), k=torch.zeros(B, device=u.device), best=torch.full((B,), math.inf, device=u.device), restarts=0)
+    st = dict(u=u, up=u.clone(), a=T(u, lam, nonneg=nonneg), k=torch.zeros(B, device=u.device), best=torch.full((B,), math.inf, device=u.device), restarts=0, since=0)
     def step(probe=False):
         u, up, a = st['u'], st['up'], st['a']
         g, r2 = ops.back(a, True) if probe else (ops.back(a), None)
@@ -291,7 +304,7 @@ def heavy_ball_step(ops:PhaseOps, lam, tau:float, T:Callable, nonneg:bool, u:tor
         if e is not None and restart is not None: _restart(st, e.detach().float(), restart)
         g = g + a if grad else g.add_(a)
         b = _momentum(st, momentum, u.dtype)
-        new = torch.lerp(u, g, 1 / tau) + b * (u - up) if grad else torch.lerp(u, g, 1 / tau).add_((u - up).mul_(b))
+        new = _heavy_ball(u, up, g, b, tau) if grad else _heavy_ball_(u, up, g, b, tau)
         st.update(u=new, up=u, a=T(new, lam, nonneg=nonneg))
         return new, st['a'], (new - u if want_du or probe else None), e
     return step, (st['u'], st['a']), st

@@ -19,7 +19,7 @@ from .metrics import CIFAR10_NORM, Normalization
 # %% auto #0
 __all__ = ['SOLVERS', 'get_solver', 'start_fn', 'tensor_hash', 'dictionary_hash', 'start_id', 'Method', 'log_iters',
            'run_dataset', 'time_run', 'summary', 'iters_to_reach', 'time_to_quality', 'speedup', 'not_worse',
-           'compare_starts', 'cache_key', 'cached', 'run_key', 'cached_run']
+           'compare_starts', 'cache_key', 'cached', 'merge_runs', 'run_key', 'cached_run']
 
 # %% ../nbs/16_evaluate.ipynb #4c2a8e61
 SOLVERS = dict(lca=lca, accelerated=accelerated_lca, ista=ista, fista=fista, iht=iht)
@@ -249,6 +249,33 @@ def cached(folder, key:str, fn:Callable):
     tmp = p.with_suffix('.tmp'); torch.save(out, tmp); tmp.replace(p)
     return out
 
+# %% ../nbs/16_evaluate.ipynb #5b2e8d1a
+def _pieces(x, lam, n:int):
+    "(first index, images, λ) of consecutive slices of `n` images (λ sliced too when there is one per image)."
+    per_image = isinstance(lam, torch.Tensor) and lam.ndim > 0
+    for i in range(0, len(x), n): yield i, x[i:i + n], lam[i:i + n] if per_image else lam
+
+def _offset(kwargs:dict, i:int)->dict:
+    "`run_dataset` keyword arguments for a piece starting at image `i` (its `on_batch` sees global indices)."
+    f = kwargs.get('on_batch')
+    return kwargs if f is None else kwargs | dict(on_batch=lambda b, xb, r: f(i + b, xb, r))
+
+def _stack_images(ims:list):
+    "Images of one size stacked, others listed."
+    return torch.stack(ims) if all(im.shape == ims[0].shape for im in ims) else list(ims)
+
+# %% ../nbs/16_evaluate.ipynb #7c4d9e2b
+def merge_runs(runs:list # `run_dataset` results over consecutive slices of the same images
+              )->dict:
+    "One `run_dataset` result from the results of its pieces (how an interrupted run is put back together)."
+    r0 = runs[0]
+    trace = {k: torch.cat([r['trace'][k] for r in runs], 1) for k in r0['trace']}
+    info = _merge_info([r['info'] for r in runs], [r['n'] for r in runs])
+    kept = {k: _stack_images([im for r in runs for im in r[k]]) for k in ('u', 'a', 'recon') if k in r0}
+    lam = sum((r['lam'] for r in runs), []) if isinstance(r0['lam'], list) else r0['lam']
+    return r0 | kept | dict(trace=trace, final={k: v[-1] for k, v in trace.items()}, seconds=sum(r['seconds'] for r in runs),
+                            start_seconds=sum(r['start_seconds'] for r in runs), lam=lam, n=sum(r['n'] for r in runs), info=info, tau=info.get('tau'))
+
 # %% ../nbs/16_evaluate.ipynb #9d4f6a12
 def run_key(x, dictionary:ConvDictionary, lam, method:Method, iters:int, trace='log', norm=CIFAR10_NORM, keep=())->str:
     "The cache key of a `run_dataset` call."
@@ -258,11 +285,16 @@ def run_key(x, dictionary:ConvDictionary, lam, method:Method, iters:int, trace='
                      trace=_schedule(trace, iters), norm=None if norm is None else [norm.mean, norm.std], keep=sorted(keep))
 
 def cached_run(cache_dir, # a folder, or None (no caching)
-               x:torch.Tensor, dictionary:ConvDictionary, lam, method:Method|None=None, **kwargs # of `run_dataset`
+               x:torch.Tensor, dictionary:ConvDictionary, lam, method:Method|None=None,
+               *,
+               piece:int|None=None, # images per cached piece (default: `batch_size`; one per image for a list of photographs)
+               **kwargs # of `run_dataset`
               )->dict:
-    "`run_dataset(...)`, read from / written to `cache_dir`."
+    "`run_dataset(...)`, read from / written to `cache_dir` piece by piece: an interrupted run resumes where it stopped."
     method = method or Method()
-    fn = lambda: run_dataset(x, dictionary, lam, method, **kwargs)
-    if cache_dir is None: return fn()
+    if cache_dir is None: return run_dataset(x, dictionary, lam, method, **kwargs)
     kw = {k: kwargs[k] for k in ('iters', 'trace', 'norm', 'keep') if k in kwargs}
-    return cached(cache_dir, run_key(x, dictionary, lam, method, **kw), fn)
+    n = piece or (1 if isinstance(x, (list, tuple)) else kwargs.get('batch_size', 250))
+    one = lambda i, xs, ls: cached(Path(cache_dir) / 'pieces', run_key(xs, dictionary, ls, method, **kw),
+                                   lambda: run_dataset(xs, dictionary, ls, method, **_offset(kwargs, i)))
+    return cached(cache_dir, run_key(x, dictionary, lam, method, **kw), lambda: merge_runs([one(*p) for p in _pieces(x, lam, n)]))

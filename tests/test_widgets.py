@@ -221,7 +221,7 @@ def test_activation_maps_scrub_without_solving(monkeypatch, imgs, D):
     assert am.iteration.options == (0, 4, 8, 12) and am.iteration.value == 12
     np.testing.assert_array_equal(np.array(am.fig.data[3].customdata), wg.activation_map(tr['LCA'].codes[-1]).numpy())
     z_end, title = np.array(am.fig.data[3].z), am.fig.layout.title.text
-    monkeypatch.setattr(wg, 'lca', lambda *a, **k: pytest.fail('scrubbing must not run the solver'))
+    monkeypatch.setattr(wg, 'run_dataset', lambda *a, **k: pytest.fail('scrubbing must not run the solver'))
     am.iteration.value = 0
     assert am.fig.layout.title.text.startswith('iteration 0') and am.fig.layout.title.text != title
     assert np.array(am.fig.data[3].z).max() == 0 and not np.array_equal(np.array(am.fig.data[3].z), z_end)

@@ -61,6 +61,25 @@ def _config(images, dictionary, lams, tau, momentum, iters, threshold, nonneg, n
                 n_atoms=dictionary.n_atoms, stride=dictionary.stride, lams=lams, tau=tau, momentum=momentum, iters=iters, threshold=threshold,
                 nonneg=nonneg, norm=dict(mean=list(norm.mean), std=list(norm.std)), shard_size=shard_size, dtype=dtype)
 
+# %% ../nbs/06_encode.ipynb #6e1d0c2a
+def _check_encode_args(lams, dtype)->list:
+    "λ as a list of floats; a bad λ or dtype raises naming the parameter."
+    lams = [float(l) for l in (lams if isinstance(lams, (list, tuple)) else [lams])]
+    if not lams or min(lams) < 0: raise ValueError(f"lams must be one or more λ >= 0, got {lams}")
+    if dtype not in ('float16', 'bfloat16', 'float32'): raise ValueError(f"dtype must be float16, bfloat16 or float32, got {dtype!r}")
+    return lams
+
+def _shared_manifest(out, cfg, rank, world):
+    "Rank 0 writes the manifest (or checks it against an existing one); the other ranks then check it."
+    if rank == 0: _write_manifest(out, cfg)
+    if world > 1: dist.barrier()
+    if rank: _write_manifest(out, cfg)
+
+def _todo(out, n, shard_size, n_lams, rank, world)->list:
+    "(shard, λ index) pairs of this rank still missing in `out` (pairs dealt round-robin over ranks)."
+    jobs = [(s, j) for s in range(math.ceil(n / shard_size)) for j in range(n_lams)]
+    return [(s, j) for i, (s, j) in enumerate(jobs) if i % world == rank and not _shard_path(out, s, j).exists()]
+
 # %% ../nbs/06_encode.ipynb #ea496cdb
 def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
                    dictionary:ConvDictionary, # Φ
@@ -78,20 +97,13 @@ def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
                    progress:bool=True
                   )->Path:
     "Encode `images` with LCA at each λ into resumable shards; splits shards over `torchrun` processes."
-    lams = [float(l) for l in (lams if isinstance(lams, (list, tuple)) else [lams])]
-    if not lams or min(lams) < 0: raise ValueError(f"lams must be one or more λ >= 0, got {lams}")
-    if dtype not in ('float16', 'bfloat16', 'float32'): raise ValueError(f"dtype must be float16, bfloat16 or float32, got {dtype!r}")
-    rank, world = _dist_info()
+    lams, (rank, world) = _check_encode_args(lams, dtype), _dist_info()
     device = device or (f'cuda:{rank % torch.cuda.device_count()}' if torch.cuda.is_available() else 'cpu')
     D = dictionary.to(device)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     cfg = _config(images, D, lams, resolve_tau(tau, D, momentum), float(momentum), iters, threshold, nonneg, norm, dataset, start, shard_size, dtype)
-    if rank == 0: _write_manifest(out, cfg)
-    if world > 1: dist.barrier()
-    if rank: _write_manifest(out, cfg)  # validates
-    jobs = [(s, j) for s in range(math.ceil(len(images) / shard_size)) for j in range(len(lams))]
-    todo = [(s, j) for i, (s, j) in enumerate(jobs) if i % world == rank and not _shard_path(out, s, j).exists()]
-    for s, j in tqdm(todo, desc=f'encode (rank {rank})', disable=not progress):
+    _shared_manifest(out, cfg, rank, world)
+    for s, j in tqdm(_todo(out, len(images), shard_size, len(lams), rank, world), desc=f'encode (rank {rank})', disable=not progress):
         lo, hi = s * shard_size, min(len(images), (s + 1) * shard_size)
         tensors, summary = _encode_shard(images[lo:hi], list(range(start + lo, start + hi)), D, lams[j], cfg, norm, batch_size)
         atomic_save_file(tensors, _shard_path(out, s, j), dict(lam=lams[j], summary=json.dumps(summary)))

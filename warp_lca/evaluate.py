@@ -109,11 +109,11 @@ def _batches(x, batch_size:int)->list:
     return [(b, x[b:b + batch_size]) for b in range(0, len(x), batch_size)]
 
 # %% ../nbs/16_evaluate.ipynb #6b3e9c15
-def _run_batch(fn, start, xb, dictionary, lb, method, iters, at, norm, secs):
+def _run_batch(fn, start, xb, dictionary, lb, method, iters, at, norm, secs, callback=None):
     "One batch: the start (timed), then the solver (timed)."
     dev = dictionary.weight.device
     u0 = _timed(secs, 'start', dev, lambda: None if start is None else start(xb, lb))
-    kw = dict(iters=iters, trace_every=at, norm=norm, warn=False) | method.settings
+    kw = dict(iters=iters, trace_every=at, norm=norm, warn=False, callback=callback) | method.settings
     return _timed(secs, 'solver', dev, lambda: fn(xb, dictionary, lb, u0=u0, **kw))
 
 def _merge_info(infos:list, sizes:list)->dict:
@@ -136,6 +136,7 @@ def run_dataset(x, # normalised images: a (N, C, H, W) tensor, or a list of (C, 
                 norm:Normalization|None=CIFAR10_NORM, # the normalisation of x (PSNR/SSIM in [0, 1])
                 keep=(), # final tensors to keep, concatenated on the CPU: any of 'u', 'a', 'recon'
                 on_batch:Callable|None=None, # on_batch(first_index, x_batch, LCAResult) after each batch
+                callback:Callable|None=None, # the solver's callback(result_so_far) at each batch's traced iterations (live views); True stops the batch
                 progress:bool=True, desc:str='' # a tqdm bar
                )->dict:
     "Run `method` over `x` in batches: per-image metrics at the traced iterations, seconds (solver, start), solver info, kept tensors."
@@ -144,7 +145,7 @@ def run_dataset(x, # normalised images: a (N, C, H, W) tensor, or a list of (C, 
     parts, kept, infos, sizes, secs = [], {k: [] for k in keep}, [], [], dict(solver=0., start=0.)
     for b, xb in tqdm(_batches(x, batch_size), desc=desc or f'{method.label} λ={lam if not isinstance(lam, torch.Tensor) else "…"}', disable=not progress, leave=False):
         xb = xb.to(dictionary.weight.device)
-        r = _run_batch(fn, start, xb, dictionary, _lam_batch(lam, b, len(xb), xb.device), method, iters, at, norm, secs)
+        r = _run_batch(fn, start, xb, dictionary, _lam_batch(lam, b, len(xb), xb.device), method, iters, at, norm, secs, callback)
         parts.append({k: v.cpu() for k, v in r.trace.items()}); infos.append(r.info); sizes.append(len(xb))
         for k in keep: kept[k].append(getattr(r, k).cpu())
         if on_batch is not None: on_batch(b, xb, r)

@@ -330,16 +330,12 @@ def lca(x:torch.Tensor, # normalised images (B, C, H, W)
         warn:bool=True # warn when tau is below the stability limit, or when the run oscillates
        )->LCAResult:
     "Sparse-code `x` with the Locally Competitive Algorithm (plain, or accelerated with `momentum`)."
-    lam, shape = check_args(x, dictionary, lam, iters, u0)
-    _check_momentum(momentum, restart)
-    t = resolve_tau(tau, dictionary, momentum)
-    if warn and tau != 'auto': _stability_warning(dictionary, t, momentum)
+    (lam, shape), t = check_args(x, dictionary, lam, iters, u0), _checked_tau(tau, dictionary, momentum, restart, warn)
     T, pen = get_threshold(threshold), _penalty_name(threshold, penalty)
     u = torch.zeros(shape, dtype=x.dtype, device=x.device) if u0 is None else u0.to(x.dtype)
     with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
-        ops, make = PhaseOps(x, dictionary), heavy_ball_step if momentum else lca_step
-        extra = dict(momentum=momentum, restart=restart) if momentum else {}
-        step, s0, st = make(ops, lam, t, T, nonneg, u, energy_fn(pen, lam), grad=grad, want_du=tol is not None, **extra)
+        make, extra = (heavy_ball_step, dict(momentum=momentum, restart=restart)) if momentum else (lca_step, {})
+        step, s0, st = make(PhaseOps(x, dictionary), lam, t, T, nonneg, u, energy_fn(pen, lam), grad=grad, want_du=tol is not None, **extra)
         res = drive(step, s0, x, dictionary, lam, iters, trace_every, tol, callback, norm, pen, lca_hint(t, momentum))
     res.info |= dict(solver='accelerated_lca' if momentum else 'lca', tau=t, tau_auto=tau == 'auto', momentum=float(momentum), restarts=st.get('restarts', 0))
     if warn: _oscillation_warning(res, dictionary, x.shape[0])
@@ -349,6 +345,12 @@ def lca(x:torch.Tensor, # normalised images (B, C, H, W)
 def _check_momentum(momentum, restart):
     if not (isinstance(momentum, (int, float)) and not isinstance(momentum, bool) and 0 <= momentum < 1): raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
     if restart is not None and not (isinstance(restart, (int, float)) and restart >= 0): raise ValueError(f"restart must be None or a number >= 0, got {restart!r}")
+
+def _checked_tau(tau, dictionary, momentum, restart, warn)->float:
+    "The τ to use, after checking `momentum` and `restart`; warns when a given τ is below the stability limit."
+    _check_momentum(momentum, restart); t = resolve_tau(tau, dictionary, momentum)
+    if warn and tau != 'auto': _stability_warning(dictionary, t, momentum)
+    return t
 
 def _penalty_name(threshold, penalty):
     "The energy's penalty: `penalty`, else the threshold's own, else ℓ1."

@@ -314,7 +314,6 @@ class TrainConfig:
     progress:bool=True # tqdm progress bars (rank 0)
     num_workers:int=0 # DataLoader workers
     amp:bool=False # bfloat16 autocast on CUDA
-
     def __post_init__(self): _validate(self)  # every field checked, the solver completed: see below
 
 # %% ../nbs/08_train_predictor.ipynb #4d5e6f70

@@ -13,7 +13,7 @@ import torch
 import ipywidgets as W
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from .lca import lca
+from .evaluate import Method, run_dataset
 from .dictionary import ConvDictionary, atom_grid
 from .metrics import CIFAR10_NORM, Normalization, activation_map
 from .thresholds import THRESHOLDS
@@ -188,8 +188,9 @@ def run_traced(x:torch.Tensor, # one normalised image (1, C, H, W), on the dicti
             trajs[n].add(res.n_iters, {m: v[-1][i] for m, v in res.trace.items()}, res.a[i] if keep_codes else None)
         if on_trace is not None: on_trace(trajs)
         return should_stop is not None and bool(should_stop())
-    lca(x.expand(len(names), -1, -1, -1), dictionary, lam, tau=tau, iters=iters, threshold=threshold, u0=u0, momentum=momentum,
-        trace_every=trace_every or trace_points(iters), callback=callback, norm=norm, warn=False)
+    method = Method('lca', lambda xb, lb: u0, dict(tau=tau, threshold=threshold, momentum=momentum))
+    run_dataset(x.expand(len(names), -1, -1, -1), dictionary, lam, method, iters=iters, trace=trace_every or trace_points(iters),
+                norm=norm, progress=False, callback=callback)
     return trajs
 
 # %% ../nbs/13_widgets.ipynb #6c26eeb2
@@ -271,12 +272,19 @@ class ConvergenceExplorer:
         self.warp, self.norm, self.trace_every, self.auto_run, self.tau = warp, norm, trace_every, auto_run, tau
         self.background = _in_kernel() if background is None else background
         self.names = ['LCA'] + (['WARP-LCA'] if warp is not None else [])
-        self.result, self.error, self.n_runs, self._listeners = None, None, 0, []
-        self._stop, self._thread, self._solving, self._last_draw, self.draw_interval = threading.Event(), None, False, 0., 0.4
+        self._run_state()
         step('building the widgets'); self._controls(lam, iters, threshold, solver, max_lam); self._layout()
         self._title(0, 'press Run')
 
-    def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
+# %% ../nbs/13_widgets.ipynb #b7c1e5f3
+@patch
+def _run_state(self:ConvergenceExplorer):
+    "No result yet, no run, no listeners; Stop cleared; live redraws at most every 0.4 s."
+    self.result, self.error, self.n_runs, self._listeners = None, None, 0, []
+    self._stop, self._thread, self._solving, self._last_draw, self.draw_interval = threading.Event(), None, False, 0., 0.4
+
+@patch
+def _repr_mimebundle_(self:ConvergenceExplorer, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
 
 # %% ../nbs/13_widgets.ipynb #5e6f7081
 @patch
@@ -385,6 +393,7 @@ def run(self:ConvergenceExplorer)->dict:
     "Run now, in this thread, drawing as it goes; returns `{name: Trajectory}` (also in `.result`)."
     self._stop.clear(); return self._run()
 
+# %% ../nbs/13_widgets.ipynb #e65b2f67
 @patch
 def _run(self:ConvergenceExplorer)->dict:
     self._solving = True; self._show_running(True)
@@ -400,6 +409,7 @@ def _run(self:ConvergenceExplorer)->dict:
     self._finish(trajs, time.monotonic() - t0)
     return trajs
 
+# %% ../nbs/13_widgets.ipynb #721a2f6f
 @patch
 def _finish(self:ConvergenceExplorer, trajs, dt):
     "The toggle back to Run, the last curves, the status and notes, then the listeners (the slow part) — in that order."

@@ -8,8 +8,8 @@ from pathlib import Path
 from .dictionary import ConvDictionary
 
 # %% auto #0
-__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'COMMANDS', 'WARP_MODELS', 'LATEST_WARP',
-           'asset', 'cifar10_dictionary', 'cifar10_warp']
+__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'COMMANDS', 'WARP_MODELS',
+           'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
 ASSETS = Path(__file__).resolve().parent / 'assets' if '__file__' in globals() else Path('../warp_lca/assets').resolve()
@@ -29,11 +29,17 @@ WARP_V1_COMMAND = ("warp-lca encode --data cifar10-train --n-images 10240 --lams
                    "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/ff32_refine --init runs/ff32_mse/predictor.safetensors "
                    "--loss refine --refine-iters 5 --lr 3e-4 --epochs 1 --warm-start-iters 20 --threads 1 && "
                    "cp runs/ff32_refine/predictor.safetensors warp_lca/assets/cifar10_warp_v1.safetensors")
+WARP_V2_COMMAND = ("warp-lca encode --data cifar10-train --n-images 10240 --lams 0.1,0.15,0.2,0.3,0.5,0.85 --out runs/cifar10_enc --threads 1 && "
+                   "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/ff32_mse --model ff --width 32 --loss mse --epochs 4 "
+                   "--warm-start-iters 20 --threads 1 && "
+                   "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/ff32_refine_e0 --init runs/ff32_mse/predictor.safetensors "
+                   "--loss refine --refine-iters 5 --loss-kwargs '{\"energy_weight\": 0}' --lr 3e-4 --epochs 1 --warm-start-iters 20 --threads 1 && "
+                   "cp runs/ff32_refine_e0/predictor.safetensors warp_lca/assets/cifar10_warp_v2.safetensors")
 
 COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp_v0.safetensors': WARP_V0_COMMAND,
-            'cifar10_warp_v1.safetensors': WARP_V1_COMMAND}
-WARP_MODELS = {'v0': 'cifar10_warp_v0.safetensors', 'v1': 'cifar10_warp_v1.safetensors'}  # version -> shipped file
-LATEST_WARP = 'v1'
+            'cifar10_warp_v1.safetensors': WARP_V1_COMMAND, 'cifar10_warp_v2.safetensors': WARP_V2_COMMAND}
+WARP_MODELS = {'v0': 'cifar10_warp_v0.safetensors', 'v1': 'cifar10_warp_v1.safetensors', 'v2': 'cifar10_warp_v2.safetensors'}  # version -> shipped file
+LATEST_WARP = 'v2'
 
 def asset(name:str)->Path:
     "Path of a shipped artefact, with the command that re-creates it when it is missing."

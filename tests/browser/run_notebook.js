@@ -50,8 +50,8 @@ async function kernelReady(page) {
   log('indicator idle: ' + await kernelState(page));
   await page.waitForFunction(() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
     const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-    return !window.jupyterapp || (k && k.status === 'idle' && k.connectionStatus === 'connected'); }, null, { timeout: 60000, polling: 250 })
-    .catch(() => log('session has no idle connected kernel after 60 s'));
+    return k && k.status === 'idle' && k.connectionStatus === 'connected'; }, null, { timeout: 60000, polling: 250 })
+    .catch(async () => { throw new Error('the notebook session has no idle, connected kernel after 60 s: ' + await kernelState(page)); });
   log('kernel ready: ' + await kernelState(page));
 }
 
@@ -61,29 +61,11 @@ async function runAll(page, label) {
     // Run ▸ Run All Cells, clicked once (the caller waited for an idle, connected kernel): no cell started within 20 s fails.
     const started = () => page.waitForFunction(() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
       .some(p => /^\[(\*|\d+)\]:$/.test(p.textContent.trim())), null, { timeout: 20000, polling: 250 }).then(() => true, () => false);
-    // A JupyterLab dialog (e.g. 'Select Kernel', which Run All opened when it was clicked before the session was ready) intercepts
-    // every click: log its text and close it (a kernel choice is accepted, anything else dismissed) before clicking the menu.
-    const dismissDialogs = async () => {
-      for (let i = 0; i < 5; i++) {
-        const d = page.locator('.jp-Dialog');
-        if (!(await d.count()) || !(await d.first().isVisible())) return;
-        const text = (await d.first().innerText()).replace(/\s+/g, ' ').slice(0, 300);
-        log(`dialog closed: ${text} [${await kernelState(page)}]`);
-        const accept = d.first().locator('.jp-Dialog-button.jp-mod-accept');
-        if (/kernel/i.test(text) && await accept.count()) {
-          // no kernel for this panel: choose Python 3 again, wait until it is idle
-          const sel = d.first().locator('select');
-          if (await sel.count()) {
-            const v = await sel.first().evaluate(s => { const o = [...s.options].find(o => /^Python 3/.test(o.textContent.trim())); return o ? o.value : null; });
-            if (v) await sel.first().selectOption(v);
-          }
-          await accept.first().click();
-          await kernelReady(page).catch(e => log('after the kernel choice: ' + e.message));
-        } else await page.keyboard.press('Escape');
-        await page.waitForTimeout(500);
-      }
-    };
-    await dismissDialogs();
+    // Any JupyterLab dialog open now ('Select Kernel', a kernel error, ...) means the notebook is not ready as set up:
+    // fail with its text. No kernel is chosen again and nothing is dismissed, so a lost kernel cannot turn into a pass.
+    const dialog = page.locator('.jp-Dialog');
+    if (await dialog.count() && await dialog.first().isVisible())
+      throw new Error(`dialog open before Run All: ${(await dialog.first().innerText()).replace(/\s+/g, ' ').slice(0, 300)} [${await kernelState(page)}]`);
     await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click({ timeout: 10000 });
     await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click({ timeout: 10000 });
     log(`${label}: run all cells`);

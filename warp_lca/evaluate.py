@@ -152,15 +152,18 @@ def run_dataset(x, # normalised images: a (N, C, H, W) tensor, or a list of (C, 
     return _record(parts, r.trace_iters, kept, infos, sizes, secs, lam, len(x), iters, method)
 
 # %% ../nbs/16_evaluate.ipynb #0f5a6d38
+def _stack_images(ims:list):
+    "Images of one size stacked, others listed."
+    return torch.stack(ims) if all(im.shape == ims[0].shape for im in ims) else list(ims)
+
 def _record(parts, trace_iters, kept, infos, sizes, secs, lam, n, iters, method)->dict:
     "The result of `run_dataset` as a plain dict (what caches store and scripts read)."
     trace = {k: torch.cat([p[k] for p in parts], 1) for k in parts[0]}  # empty when nothing was traced
     info = _merge_info(infos, sizes)
-    same = lambda v: all(t.shape[1:] == v[0].shape[1:] for t in v)  # images of one size are concatenated, others listed
     return dict(iters=list(trace_iters), trace=trace, final={k: v[-1] for k, v in trace.items()}, seconds=secs['solver'],
                 start_seconds=secs['start'], lam=lam.tolist() if isinstance(lam, torch.Tensor) else lam, n=n, max_iters=iters,
                 method=method.key(), name=method.label, info=info, tau=info.get('tau'),
-                **{k: torch.cat(v) if same(v) else [t[0] for t in v] for k, v in kept.items()})
+                **{k: _stack_images([im for t in v for im in t]) for k, v in kept.items()})
 
 # %% ../nbs/16_evaluate.ipynb #6444dffc
 def time_run(x:torch.Tensor, # normalised images
@@ -260,10 +263,6 @@ def _offset(kwargs:dict, i:int)->dict:
     "`run_dataset` keyword arguments for a piece starting at image `i` (its `on_batch` sees global indices)."
     f = kwargs.get('on_batch')
     return kwargs if f is None else kwargs | dict(on_batch=lambda b, xb, r: f(i + b, xb, r))
-
-def _stack_images(ims:list):
-    "Images of one size stacked, others listed."
-    return torch.stack(ims) if all(im.shape == ims[0].shape for im in ims) else list(ims)
 
 # %% ../nbs/16_evaluate.ipynb #7c4d9e2b
 def merge_runs(runs:list # `run_dataset` results over consecutive slices of the same images

@@ -23,18 +23,18 @@ WARP_V0_COMMAND = ("warp-lca encode --data cifar10-train --n-images 1536 --lams 
                    "--batch-size 32 --epochs 6 --warm-start-iters 100 --threads 1 && "
                    "cp runs/cifar10_warp_v0/predictor.safetensors warp_lca/assets/cifar10_warp_v0.safetensors")
 
-WARP_V1_COMMAND = ("warp-lca encode --data cifar10-train --n-images 10240 --lams 0.1,0.15,0.2,0.3,0.5,0.85 --out runs/cifar10_enc --threads 1 && "
-                   "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/ff32_mse --model ff --width 32 --loss mse --epochs 4 "
-                   "--warm-start-iters 20 --threads 1 && "
-                   "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/ff32_refine --init runs/ff32_mse/predictor.safetensors "
-                   "--loss refine --refine-iters 5 --lr 3e-4 --epochs 1 --warm-start-iters 20 --threads 1 && "
-                   "cp runs/ff32_refine/predictor.safetensors warp_lca/assets/cifar10_warp_v1.safetensors")
-WARP_V2_COMMAND = ("warp-lca encode --data cifar10-train --n-images 10240 --lams 0.1,0.15,0.2,0.3,0.5,0.85 --out runs/cifar10_enc --threads 1 && "
-                   "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/ff32_mse --model ff --width 32 --loss mse --epochs 4 "
-                   "--warm-start-iters 20 --threads 1 && "
-                   "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/ff32_refine_e0 --init runs/ff32_mse/predictor.safetensors "
-                   "--loss refine --refine-iters 5 --loss-kwargs '{\"energy_weight\": 0}' --lr 3e-4 --epochs 1 --warm-start-iters 20 --threads 1 && "
-                   "cp runs/ff32_refine_e0/predictor.safetensors warp_lca/assets/cifar10_warp_v2.safetensors")
+_FF32_MSE = ("warp-lca encode --data cifar10-train --n-images 10240 --lams 0.1,0.15,0.2,0.3,0.5,0.85 --out runs/cifar10_enc --threads 1 && "
+             "warp-lca train-predictor --encodings runs/cifar10_enc --out runs/ff32_mse --model ff --width 32 --loss mse --epochs 4 "
+             "--warm-start-iters 20 --threads 1 && ")  # the encoding and the state-MSE phase that v1 and v2 share
+
+def _ff32_refine(out, version, loss_kwargs=''):
+    "The command of a shipped feed-forward starter: the shared MSE phase, one refine epoch into runs/`out`, the copy into assets."
+    return (_FF32_MSE + f"warp-lca train-predictor --encodings runs/cifar10_enc --out runs/{out} --init runs/ff32_mse/predictor.safetensors "
+            f"--loss refine --refine-iters 5 {loss_kwargs}--lr 3e-4 --epochs 1 --warm-start-iters 20 --threads 1 && "
+            f"cp runs/{out}/predictor.safetensors warp_lca/assets/cifar10_warp_{version}.safetensors")
+
+WARP_V1_COMMAND = _ff32_refine('ff32_refine', 'v1')
+WARP_V2_COMMAND = _ff32_refine('ff32_refine_e0', 'v2', """--loss-kwargs '{"energy_weight": 0}' """)
 
 COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp_v0.safetensors': WARP_V0_COMMAND,
             'cifar10_warp_v1.safetensors': WARP_V1_COMMAND, 'cifar10_warp_v2.safetensors': WARP_V2_COMMAND}

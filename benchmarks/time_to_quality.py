@@ -88,8 +88,11 @@ def evaluate_set(name, a, D, sts):
     solvers = {s: Method(s, settings=dict(threshold='soft') if s == 'fista' else {}) for s in sorted({s for _, s in ms.values()})}
     spi = seconds_per_iter(x, D, lam, solvers, a.batch_size, a.timing_repeats)
     sst = {s: start_seconds(x, D, lam, st, a.batch_size, a.timing_repeats) for s, st in sts.items()}
-    return dict(lam=lam, n=len(x), ref=ref, runs=runs, methods={k: (m.key(), s) for k, (m, s) in ms.items()}, seconds_per_iter=spi,
-                start_seconds=sst, rows=rows(runs, ref, ms, spi, sst, sts, D, x))
+    top = float(runs[ref]['final']['psnr'].mean())
+    grid = [25 + (top - 25) * i / 9 for i in range(10)]
+    return dict(lam=lam, n=len(x), iters=a.iters, ref=ref, ref_iters=runs[ref]['iters'][-1], methods={k: (m.key(), s) for k, (m, s) in ms.items()},
+                seconds_per_iter=spi, start_seconds=sst, rows=rows(runs, ref, ms, spi, sst, sts, D, x), machine=machine(), command=command(a, name),
+                curves=dict(targets=grid, speedup={k: curve(run, runs[ref], grid) for k, run in runs.items() if k != ref}))
 
 
 def rows(runs, ref, ms, spi, sst, sts, D, x):
@@ -123,8 +126,8 @@ def fmt(v, f='{:.1f}', none='never'):
 
 def table(name, s):
     ref = s['rows'][s['ref']]
-    L = [f"### {name}: λ = {s['lam']}, {s['n']} images; reference **{s['ref']}** @{s['runs'][s['ref']]['iters'][-1]}: "
-         f"{ref['psnr']:.2f} dB, L0 {ref['l0']:.1f}", "",
+    L = [f"### {name}: λ = {s['lam']}, {s['n']} images; reference **{s['ref']}** @{s['ref_iters']}: "
+         f"{ref['psnr']:.2f} dB, L0 {ref['l0']:.1f}", "", f"Machine: {s['machine']}. Command: `{s['command']}`.", "",
          "| solver (settings) | start | iterations to reference (PSNR ≥, L0 ≤) | wall-clock s (start incl.) | speed-up iterations / wall | PSNR@0 | PSNR@end | L0@end | images not worse than ref at end | max drop from best PSNR (dB) | oscillating images |",
          "|---|---|---|---|---|---|---|---|---|---|---|"]
     for k, r in s['rows'].items():
@@ -148,15 +151,15 @@ def targets(sets):
              f"**{ok(not any(bad.values()))}**" + ('' if not any(bad.values()) else f" (exceeded: {bad})"))
     for n, s in sets.items():
         r = s['rows']['accelerated LCA (default)']
-        L.append(f"- {n}: accelerated, zero start, reaches the reference in ≤ 200 iterations: **{ok(r['iters'] is not None and r['iters'] <= 200)}** "
+        L.append(f"- {n} ({s['n']} images): accelerated, zero start, reaches the reference in ≤ 200 iterations: **{ok(r['iters'] is not None and r['iters'] <= 200)}** "
                  f"({fmt(r['iters'], '{}')} iterations, {fmt(r['iter_speedup'])}×); ≥ 99 % of images not worse at the end: **{ok(r['not_worse'] >= 0.99)}** ({100 * r['not_worse']:.1f} %)")
     missing = [n for n in SETS if n not in sets]
-    if missing: L.append(f"- Not measured in this run (so no target above covers them): {', '.join(missing)}.")
+    if missing: L.append(f"- Not measured yet (so no target above covers them): {', '.join(missing)}.")
     if 'cifar-0.15' in sets:
         rs = sets['cifar-0.15']['rows']
         best = max(rs, key=lambda k: rs[k]['wall_speedup'] or 0)
         w = rs[best]['wall_speedup']
-        L.append(f"- CIFAR-10 λ 0.15, best start + solver ≥ 10× less wall-clock than the reference (moonshot 20×): **{ok(w is not None and w >= 10)}** "
+        L.append(f"- CIFAR-10 λ 0.15 ({sets['cifar-0.15']['n']} images), best start + solver ≥ 10× less wall-clock than the reference (moonshot 20×): **{ok(w is not None and w >= 10)}** "
                  f"({best}: {fmt(w)}×)")
     return L
 
@@ -166,30 +169,45 @@ def figure(sets):
     from plotly.subplots import make_subplots
     f = make_subplots(rows=1, cols=len(sets), subplot_titles=[f"{n} (λ = {s['lam']})" for n, s in sets.items()])
     for j, (n, s) in enumerate(sets.items()):
-        ref = s['runs'][s['ref']]
-        top = float(ref['final']['psnr'].mean())
-        ts = [25 + (top - 25) * i / 9 for i in range(10)]
-        for k, run in s['runs'].items():
-            if k == s['ref']: continue
-            f.add_trace(go.Scatter(x=ts, y=curve(run, ref, ts), mode='lines+markers', name=k, legendgroup=k, showlegend=j == 0,
+        if 'curves' not in s: continue  # measured before the curves were kept
+        ts = s['curves']['targets']
+        for k, ys in s['curves']['speedup'].items():
+            f.add_trace(go.Scatter(x=ts, y=ys, mode='lines+markers', name=k, legendgroup=k, showlegend=j == 0,
                                    hovertemplate=f'{k}<br>target %{{x:.2f}} dB<br>speed-up %{{y:.1f}}×<extra></extra>'), row=1, col=j + 1)
         f.update_xaxes(title_text='target mean PSNR (dB)', row=1, col=j + 1)
     f.update_yaxes(title_text='iteration speed-up over the reference (×)', type='log', row=1, col=1)
     return f.update_layout(title='Speed-up to each PSNR target over the reference (zero-init plain LCA at its better τ)', height=450, width=420 * len(sets) + 200)
 
 
+def command(a, name):
+    "The command that (re-)measures one data set."
+    n = f' --n {a.n}' if name.startswith('cifar') else f' --tiny-n {a.tiny_n}' if name == 'tiny' else ''
+    return f"python benchmarks/time_to_quality.py --sets {name}{n} --iters {a.iters}" + ''.join(f" --starter '{s}'" for s in a.starter)
+
+
+def load_sets(path:Path)->dict:
+    "The data sets measured so far (results/time_to_quality.json): each run of the script adds or replaces the sets it measured."
+    if not path.exists(): return {}
+    return json.loads(path.read_text())
+
+
 def main(argv=None):
     a = parse(argv)
     D = cifar10_dictionary()
     sts = starters(D, a)
-    sets = {}
+    out = Path(a.out); res = out.parent / 'results'; res.mkdir(exist_ok=True)
+    js = res / 'time_to_quality.json'
     for name in a.sets.split(','):
         t0 = time.perf_counter()
-        sets[name] = evaluate_set(name, a, D, sts)
+        s = evaluate_set(name, a, D, sts)
         print(f'{name}: {time.perf_counter() - t0:.0f} s', flush=True)
-        print('\n'.join(table(name, sets[name])), flush=True)
-    L = ["## Time to quality (`benchmarks/time_to_quality.py`)", "", f"Machine: {machine()}. Command: `python benchmarks/time_to_quality.py "
-         f"--sets {a.sets} --n {a.n} --tiny-n {a.tiny_n} --iters {a.iters}" + ''.join(f' --starter {s}' for s in a.starter) + "`.", "",
+        print('\n'.join(table(name, s)), flush=True)
+        sets = load_sets(js) | {name: s}  # written after every set: a later set's crash loses nothing
+        js.write_text(json.dumps({n: sets[n] for n in SETS if n in sets}, indent=1, default=str))
+    sets = {n: s for n, s in load_sets(js).items()}
+    L = ["## Time to quality (`benchmarks/time_to_quality.py`)", "",
+         "Each data set is measured by its own command (printed under its table, with the machine and date) and kept in "
+         "`results/time_to_quality.json`; a run of the script replaces the sets it measures and rewrites this section from that file.", "",
          "Every solver's settings are printed beside its numbers; τ = 100 is the paper's, τ = ⌈‖Φ‖²/2⌉ the stability limit, the default τ "
          "is `stable_tau` (1.25 × the limit, with momentum β: ‖Φ‖²/(2(1+β))). Starts: a warm starter's forward pass is charged to the "
          "wall-clock; its cost in LCA iterations (FLOPs) is given beside it. FISTA solves the ℓ1 problem (soft threshold) and IHT the ℓ0 one "
@@ -197,12 +215,9 @@ def main(argv=None):
     for n, s in sets.items(): L += table(n, s) + [""]
     L += targets(sets)
     L += ["", "Speed-up curves over a grid of PSNR targets (25 dB to the reference): `results/time_to_quality.html`."]
-    out = Path(a.out)
     update_section('time_to_quality', '\n'.join(L), path=out)
     update_section('warm_starts', "## Warm-start shoot-out\n\nThe shoot-out of every warm starter under every solver is now part of the time-to-quality "
                    "benchmark (section `time_to_quality`, `benchmarks/time_to_quality.py`), with the reference at its better τ.", path=out)
-    res = out.parent / 'results'; res.mkdir(exist_ok=True)
-    (res / 'time_to_quality.json').write_text(json.dumps({n: {k: v for k, v in s.items() if k != 'runs'} for n, s in sets.items()}, indent=1, default=str))
     figure(sets).write_html(res / 'time_to_quality.html', include_plotlyjs='cdn')
     print('\n'.join(L))
 

@@ -34,6 +34,8 @@ def parse(argv=None):
     ap.add_argument('--tiny-n', type=int, default=1000, help='Tiny ImageNet validation images (64×64)')
     ap.add_argument('--iters', type=int, default=1000, help='iterations of every run (the reference is LCA at this many)')
     ap.add_argument('--starter', action='append', default=[], help='NAME=PATH of a trained starter file (repeatable)')
+    ap.add_argument('--skip', action='append', default=[], help='leave out the rows whose label contains this text (repeatable; '
+                    'recorded in the command printed under the table; the references and defaults cannot be skipped)')
     ap.add_argument('--batch-size', type=int, default=250)
     ap.add_argument('--out', default=str(HERE / 'RESULTS.md'), help='results file (a section is replaced)')
     ap.add_argument('--cache', default=str(HERE / 'results' / 'cache'))
@@ -82,6 +84,8 @@ def max_drop(run):
 def evaluate_set(name, a, D, sts):
     lam, x = SETS[name], data(name, a)
     ms = methods(D, sts, name)
+    keep = lambda k: k.startswith('LCA τ=') and ' from ' not in k or 'default' in k or not any(t in k for t in a.skip)
+    ms = {k: v for k, v in ms.items() if keep(k)}
     runs = {k: cached_run(a.cache, x, D, lam, m, iters=a.iters, batch_size=a.batch_size, desc=f'{name} {k}') for k, (m, _) in ms.items()}
     refs = [k for k in runs if k.startswith('LCA τ=') and ' from ' not in k]
     ref = max(refs, key=lambda k: float(runs[k]['final']['psnr'].mean()))
@@ -182,7 +186,8 @@ def figure(sets):
 def command(a, name):
     "The command that (re-)measures one data set."
     n = f' --n {a.n}' if name.startswith('cifar') else f' --tiny-n {a.tiny_n}' if name == 'tiny' else ''
-    return f"python benchmarks/time_to_quality.py --sets {name}{n} --iters {a.iters}" + ''.join(f" --starter '{s}'" for s in a.starter)
+    return f"python benchmarks/time_to_quality.py --sets {name}{n} --iters {a.iters}" + ''.join(f" --starter '{s}'" for s in a.starter) + \
+        ''.join(f" --skip '{s}'" for s in a.skip)
 
 
 def load_sets(path:Path)->dict:

@@ -265,19 +265,28 @@ def _small(img:torch.Tensor, side:int)->torch.Tensor:
     "A (C, H, W) image area-downsampled to at most `side` pixels on its longer side (`warp_lca.reports.downsample` per channel)."
     return torch.stack([downsample(c, side) for c in img])
 
+def _snapshot(r, side, norm)->dict:
+    "What a page needs of one image's codes at one iteration: activation map, small reconstruction, L0, PSNR."
+    return dict(map=activation_map(r.a[0]).cpu(), recon=_small(norm.inverse(r.recon[0]).clamp(0, 1).cpu(), side),
+                l0=float(r.trace['l0'][-1][0]), psnr=float(r.trace['psnr'][-1][0]), iters=r.n_iters)
+
 def photo_codes(image:torch.Tensor, # one photograph (3, H, W) in [0, 1]
-                dictionary:ConvDictionary, lam:float, method:Method, iters:int,
+                dictionary:ConvDictionary, lam:float, method:Method,
+                iters, # an int, or several iterations: one run to the last, a snapshot at each
                 *,
                 side:int=192, norm:Normalization=CIFAR10_NORM, cache_dir=None)->dict:
-    "One photograph coded by `method`: activation map (full resolution), reconstruction downsampled to `side`, L0, PSNR, τ used."
+    "One photograph coded by `method`: activation map (full resolution), reconstruction downsampled to `side`, L0, PSNR, τ used (iterations -> that, for several)."
+    its = (iters,) if isinstance(iters, int) else tuple(sorted(set(iters)))
     x = norm(image[None])
     def run():
-        keep = {}
-        on_batch = lambda b, xb, r: keep.update(map=activation_map(r.a[0]).cpu(), recon=_small(norm.inverse(r.recon[0]).clamp(0, 1).cpu(), side))
-        out = run_dataset(x, dictionary, lam, method, iters=iters, trace=None, norm=norm, on_batch=on_batch, progress=False)
-        return keep | dict(l0=float(out['final']['l0'][0]), psnr=float(out['final']['psnr'][0]), info=out['info'], iters=iters)
-    key = cache_key(kind='photo_codes', side=side, run=run_key(x, dictionary, lam, method, iters, trace=None, norm=norm))
-    return run() if cache_dir is None else cached(cache_dir, key, run)
+        snaps = {}
+        keep = lambda r: snaps.update({r.n_iters: _snapshot(r, side, norm)} if r.n_iters in its else {})
+        out = run_dataset(x, dictionary, lam, method, iters=its[-1], trace=list(its), norm=norm, callback=keep, progress=False)
+        return {n: s | dict(info=out['info']) for n, s in snaps.items()}
+    key = cache_key(kind='photo_snapshots', side=side, run=run_key(x, dictionary, lam, method, its[-1], trace=list(its), norm=norm))
+    res = run() if cache_dir is None else cached(cache_dir, key, run)
+    return res[iters] if isinstance(iters, int) else res
+
 
 # %% ../nbs/18_reproduction.ipynb #1b7c2d90
 def activation_maps(images:dict, # name -> (3, H, W) in [0, 1] (e.g. `warp_lca.data.photos()`)
@@ -289,7 +298,7 @@ def activation_maps(images:dict, # name -> (3, H, W) in [0, 1] (e.g. `warp_lca.d
     from tqdm.auto import tqdm
     res = {}
     for name, im in tqdm(images.items(), disable=not progress, desc='photos'):
-        runs = {f'{k}@{n}': photo_codes(im, dictionary, lam, m, n, side=side, norm=norm, cache_dir=cache_dir) for k, m in methods.items() for n in at[k]}
+        runs = {f'{k}@{n}': e for k, m in methods.items() for n, e in photo_codes(im, dictionary, lam, m, at[k], side=side, norm=norm, cache_dir=cache_dir).items()}
         res[name] = dict(image=_small(im, side), size=tuple(im.shape[-2:]), runs=runs)
     return res
 

@@ -7,17 +7,20 @@ its mean L0 is no higher. Wall-clock includes the start (a warm starter's forwar
 untraced cost per iteration, timed interleaved so that machine load hits every solver alike.
 
 Data sets: the CIFAR-10 test images at λ 0.15 and 0.5, Tiny ImageNet validation images at 64×64 (λ 0.15) and the
-embedded photographs at full size (λ 0.15). Every run is traced at log-spaced iterations and cached (resumable).
+embedded photographs at full size (λ 0.15). Every run is traced at log-spaced iterations; the summary of each piece
+(250 images, or one photograph: mean curves, per-image final and best PSNR, a few KB) goes into benchmarks/checkpoints/,
+which is committed, so a data set too long for one session resumes in the next on any machine (full runs are also
+cached locally under --cache).
 
     python benchmarks/time_to_quality.py [--sets cifar-0.15,cifar-0.5,tiny,photos] [--n 1000] [--tiny-n 1000]
-        [--iters 1000] [--starter NAME=PATH ...] [--out benchmarks/RESULTS.md] [--cache benchmarks/results/cache]
+        [--iters 1000] [--starter NAME=PATH ...] [--skip TEXT ...] [--out benchmarks/RESULTS.md]
 """
 import argparse, json, math, time
 from pathlib import Path
 import torch
 from _results import HERE, machine, update_section, shipped_starters, seconds_per_iter, start_seconds
 from warp_lca.data import cifar10, load_images, photos
-from warp_lca.evaluate import Method, cached_run, time_to_quality, not_worse, iters_to_reach
+from warp_lca.evaluate import Method, summarized_run, time_to_quality, not_worse, iters_to_reach, mean_curve
 from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.reports import settings_text
 from warp_lca.predictor import load_starter, lca_iterations
@@ -38,7 +41,8 @@ def parse(argv=None):
                     'recorded in the command printed under the table; the references and defaults cannot be skipped)')
     ap.add_argument('--batch-size', type=int, default=250)
     ap.add_argument('--out', default=str(HERE / 'RESULTS.md'), help='results file (a section is replaced)')
-    ap.add_argument('--cache', default=str(HERE / 'results' / 'cache'))
+    ap.add_argument('--cache', default=str(HERE / 'results' / 'cache'), help='local cache of the full runs (git-ignored)')
+    ap.add_argument('--checkpoints', default=str(HERE / 'checkpoints' / 'time_to_quality'), help='summaries of the pieces (committed)')
     ap.add_argument('--timing-repeats', type=int, default=3)
     return ap.parse_args(argv)
 
@@ -77,8 +81,7 @@ def methods(D, sts, name):
 
 def max_drop(run):
     "Per image: best PSNR along the run minus the final PSNR (dB); the largest over images."
-    p = run['trace']['psnr']
-    return float((p.max(0).values - p[-1]).max())
+    return float((run['best_psnr'] - run['final']['psnr']).max())
 
 
 def evaluate_set(name, a, D, sts):
@@ -86,7 +89,8 @@ def evaluate_set(name, a, D, sts):
     ms = methods(D, sts, name)
     keep = lambda k: k.startswith('LCA τ=') and ' from ' not in k or 'default' in k or not any(t in k for t in a.skip)
     ms = {k: v for k, v in ms.items() if keep(k)}
-    runs = {k: cached_run(a.cache, x, D, lam, m, iters=a.iters, batch_size=a.batch_size, desc=f'{name} {k}') for k, (m, _) in ms.items()}
+    runs = {k: summarized_run(a.checkpoints, x, D, lam, m, cache_dir=a.cache, iters=a.iters, batch_size=a.batch_size, desc=f'{name} {k}')
+            for k, (m, _) in ms.items()}
     refs = [k for k in runs if k.startswith('LCA τ=') and ' from ' not in k]
     ref = max(refs, key=lambda k: float(runs[k]['final']['psnr'].mean()))
     solvers = {s: Method(s, settings=dict(threshold='soft') if s == 'fista' else {}) for s in sorted({s for _, s in ms.values()})}
@@ -112,7 +116,7 @@ def rows(runs, ref, ms, spi, sst, sts, D, x):
         out[k] = dict(solver=solver, start=st, tau=run['info'].get('tau'), momentum=run['info'].get('momentum'),
                       iters=q['iters'], seconds=q['seconds'], iter_speedup=None if q['iters'] is None else r0['iters'][-1] / max(q['iters'], 1),
                       wall_speedup=None if q['seconds'] is None else t_ref / q['seconds'], psnr=float(run['final']['psnr'].mean()),
-                      l0=float(run['final']['l0'].mean()), psnr0=float(run['trace']['psnr'][0].mean()), not_worse=not_worse(r0, run),
+                      l0=float(run['final']['l0'].mean()), psnr0=float(mean_curve(run, 'psnr')[0]), not_worse=not_worse(r0, run),
                       max_drop=max_drop(run), oscillating=len(run['info'].get('oscillating', [])),
                       start_cost_iters=None if st is None else lca_iterations(sts[st], D, size))
     return out
@@ -120,7 +124,7 @@ def rows(runs, ref, ms, spi, sst, sts, D, x):
 
 def curve(run, ref_run, targets):
     "Speed-up in iterations over the reference to reach each mean-PSNR target (None where either never does)."
-    it = lambda r, t: iters_to_reach(r['trace']['psnr'].mean(1), r['iters'], t)
+    it = lambda r, t: iters_to_reach(mean_curve(r, 'psnr'), r['iters'], t)
     return [None if it(run, t) is None or it(ref_run, t) is None else it(ref_run, t) / max(it(run, t), 1) for t in targets]
 
 
@@ -200,7 +204,7 @@ def main(argv=None):
     a = parse(argv)
     D = cifar10_dictionary()
     sts = starters(D, a)
-    out = Path(a.out); res = out.parent / 'results'; res.mkdir(exist_ok=True)
+    out = Path(a.out); res = out.parent / 'results'; res.mkdir(parents=True, exist_ok=True)
     js = res / 'time_to_quality.json'
     for name in a.sets.split(','):
         t0 = time.perf_counter()

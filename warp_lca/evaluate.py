@@ -18,8 +18,9 @@ from .metrics import CIFAR10_NORM, Normalization
 
 # %% auto #0
 __all__ = ['SOLVERS', 'get_solver', 'start_fn', 'tensor_hash', 'dictionary_hash', 'start_id', 'Method', 'log_iters',
-           'run_dataset', 'time_run', 'summary', 'iters_to_reach', 'time_to_quality', 'speedup', 'not_worse',
-           'compare_starts', 'cache_key', 'cached', 'merge_runs', 'run_key', 'cached_run']
+           'run_dataset', 'time_run', 'summary', 'iters_to_reach', 'mean_curve', 'time_to_quality', 'speedup',
+           'not_worse', 'compare_starts', 'cache_key', 'cached', 'merge_runs', 'run_key', 'cached_run', 'run_summary',
+           'merge_summaries', 'summarized_run']
 
 # %% ../nbs/16_evaluate.ipynb #4c2a8e61
 SOLVERS = dict(lca=lca, accelerated=accelerated_lca, ista=ista, fista=fista, iht=iht)
@@ -193,16 +194,22 @@ def iters_to_reach(curve:torch.Tensor, # (T,) mean metric at the traced iteratio
     hit = ((curve >= target) & (True if ok is None else ok)).nonzero()
     return int(iters[int(hit[0])]) if len(hit) else None
 
+def mean_curve(run:dict, # a `run_dataset` result or a `run_summary`
+               metric:str)->torch.Tensor:
+    "(T,) mean of `metric` over the images at the traced iterations."
+    return run['sums'][metric] / run['n'] if 'sums' in run else run['trace'][metric].double().mean(1)
+
+
 # %% ../nbs/16_evaluate.ipynb #5cf146ea
-def time_to_quality(run:dict, # a `run_dataset` result
+def time_to_quality(run:dict, # a `run_dataset` result or a `run_summary`
                     psnr:float, # target mean PSNR (dB)
                     l0:float|None=None, # mean L0 the run may not exceed at that iteration (None: no condition)
                     seconds_per_iter:float|None=None, # untraced solver seconds per iteration for the whole data set
                     start_seconds:float=0. # seconds of the start for the whole data set
                    )->dict:
     "Iterations (and seconds, start included) until the mean PSNR reaches `psnr` with the mean L0 at most `l0`."
-    ok = None if l0 is None else run['trace']['l0'].mean(1) <= l0 + 1e-6
-    k = iters_to_reach(run['trace']['psnr'].mean(1), run['iters'], psnr, ok)
+    ok = None if l0 is None else mean_curve(run, 'l0') <= l0 + 1e-6
+    k = iters_to_reach(mean_curve(run, 'psnr'), run['iters'], psnr, ok)
     sec = None if k is None or seconds_per_iter is None else start_seconds + k * seconds_per_iter
     return dict(iters=k, seconds=sec, psnr=psnr, l0=l0)
 
@@ -224,10 +231,9 @@ def speedup(ref:dict, # run of the reference (e.g. zero-init LCA)
 
 # %% ../nbs/16_evaluate.ipynb #a27f2920
 def not_worse(ref:dict, run:dict, at:int|None=None, tol_db:float=0.)->float:
-    "Fraction of images whose PSNR in `run` is ≥ the reference's (minus `tol_db`) at iteration `at` (default: the last of each)."
-    i = len(ref['iters']) - 1 if at is None else ref['iters'].index(at)
-    j = len(run['iters']) - 1 if at is None else run['iters'].index(at)
-    return float((run['trace']['psnr'][j] >= ref['trace']['psnr'][i] - tol_db).float().mean())
+    "Fraction of images whose PSNR in `run` is ≥ the reference's (minus `tol_db`) at iteration `at` (default: the last of each; runs or summaries)."
+    at_ = lambda r: r['final']['psnr'] if at is None else r['trace']['psnr'][r['iters'].index(at)]
+    return float((at_(run) >= at_(ref) - tol_db).float().mean())
 
 def compare_starts(x:torch.Tensor, dictionary:ConvDictionary, lam,
                    starts:dict, # name -> start (None, a starter, a function)
@@ -265,16 +271,20 @@ def _offset(kwargs:dict, i:int)->dict:
     return kwargs if f is None else kwargs | dict(on_batch=lambda b, xb, r: f(i + b, xb, r))
 
 # %% ../nbs/16_evaluate.ipynb #7c4d9e2b
+def _merge_common(parts:list)->dict:
+    "What pieces of a run (results or summaries) add up to alike: image count, seconds, λ, solver info."
+    info = _merge_info([r['info'] for r in parts], [r['n'] for r in parts])
+    lam = sum((r['lam'] for r in parts), []) if isinstance(parts[0]['lam'], list) else parts[0]['lam']
+    return dict(n=sum(r['n'] for r in parts), seconds=sum(r['seconds'] for r in parts), start_seconds=sum(r['start_seconds'] for r in parts),
+                lam=lam, info=info, tau=info.get('tau'))
+
 def merge_runs(runs:list # `run_dataset` results over consecutive slices of the same images
               )->dict:
     "One `run_dataset` result from the results of its pieces (how an interrupted run is put back together)."
     r0 = runs[0]
     trace = {k: torch.cat([r['trace'][k] for r in runs], 1) for k in r0['trace']}
-    info = _merge_info([r['info'] for r in runs], [r['n'] for r in runs])
     kept = {k: _stack_images([im for r in runs for im in r[k]]) for k in ('u', 'a', 'recon') if k in r0}
-    lam = sum((r['lam'] for r in runs), []) if isinstance(r0['lam'], list) else r0['lam']
-    return r0 | kept | dict(trace=trace, final={k: v[-1] for k, v in trace.items()}, seconds=sum(r['seconds'] for r in runs),
-                            start_seconds=sum(r['start_seconds'] for r in runs), lam=lam, n=sum(r['n'] for r in runs), info=info, tau=info.get('tau'))
+    return r0 | kept | _merge_common(runs) | dict(trace=trace, final={k: v[-1] for k, v in trace.items()})
 
 # %% ../nbs/16_evaluate.ipynb #9d4f6a12
 def run_key(x, dictionary:ConvDictionary, lam, method:Method, iters:int, trace='log', norm=CIFAR10_NORM, keep=())->str:
@@ -283,6 +293,11 @@ def run_key(x, dictionary:ConvDictionary, lam, method:Method, iters:int, trace='
     xh = [tensor_hash(im) for im in x] if isinstance(x, (list, tuple)) else tensor_hash(x)
     return cache_key(x=xh, dictionary=dictionary_hash(dictionary), lam=lam, method=method.key(), iters=iters,
                      trace=_schedule(trace, iters), norm=None if norm is None else [norm.mean, norm.std], keep=sorted(keep))
+
+def _plan(x, piece, kwargs)->tuple:
+    "The `run_key` arguments among `run_dataset`'s keyword arguments, and the images per piece (`batch_size`; one per photograph)."
+    kw = {k: kwargs[k] for k in ('iters', 'trace', 'norm', 'keep') if k in kwargs}
+    return kw, piece or (1 if isinstance(x, (list, tuple)) else kwargs.get('batch_size', 250))
 
 def cached_run(cache_dir, # a folder, or None (no caching)
                x:torch.Tensor, dictionary:ConvDictionary, lam, method:Method|None=None,
@@ -293,8 +308,42 @@ def cached_run(cache_dir, # a folder, or None (no caching)
     "`run_dataset(...)`, read from / written to `cache_dir` piece by piece: an interrupted run resumes where it stopped."
     method = method or Method()
     if cache_dir is None: return run_dataset(x, dictionary, lam, method, **kwargs)
-    kw = {k: kwargs[k] for k in ('iters', 'trace', 'norm', 'keep') if k in kwargs}
-    n = piece or (1 if isinstance(x, (list, tuple)) else kwargs.get('batch_size', 250))
+    kw, n = _plan(x, piece, kwargs)
     one = lambda i, xs, ls: cached(Path(cache_dir) / 'pieces', run_key(xs, dictionary, ls, method, **kw),
                                    lambda: run_dataset(xs, dictionary, ls, method, **_offset(kwargs, i)))
     return cached(cache_dir, run_key(x, dictionary, lam, method, **kw), lambda: merge_runs([one(*p) for p in _pieces(x, lam, n)]))
+
+# %% ../nbs/16_evaluate.ipynb #9c83a15f
+def run_summary(run:dict # a `run_dataset` result
+               )->dict:
+    "A few KB of a run: the metrics' sums over images at the traced iterations, each image's final metrics and best PSNR, settings."
+    tr = run['trace']
+    return dict(iters=run['iters'], n=run['n'], sums={k: v.double().sum(1) for k, v in tr.items()}, final={k: v[-1].clone() for k, v in tr.items()},
+                best_psnr=tr['psnr'].max(0).values, info=run['info'], tau=run['tau'], seconds=run['seconds'], start_seconds=run['start_seconds'],
+                method=run['method'], name=run['name'], lam=run['lam'], max_iters=run['max_iters'])
+
+def merge_summaries(parts:list # `run_summary`s of consecutive slices of the same images
+                   )->dict:
+    "One summary from the summaries of its pieces."
+    p0 = parts[0]
+    return p0 | _merge_common(parts) | dict(sums={k: sum(p['sums'][k] for p in parts) for k in p0['sums']},
+                                            final={k: torch.cat([p['final'][k] for p in parts]) for k in p0['final']},
+                                            best_psnr=torch.cat([p['best_psnr'] for p in parts]))
+
+
+# %% ../nbs/16_evaluate.ipynb #be991744
+def summarized_run(folder, # where the pieces' summaries go (a folder to commit)
+                   x, dictionary:ConvDictionary, lam, method:Method|None=None,
+                   *,
+                   cache_dir=None, # also keep the full runs there (`cached_run`; None: not)
+                   piece:int|None=None, # images per piece (default: `batch_size`; one per image for a list of photographs)
+                   **kwargs # of `run_dataset` (not `keep`: a summary keeps no tensors)
+                  )->dict:
+    "`run_summary(run_dataset(...))`, kept in `folder` piece by piece: an interrupted benchmark resumes from the summaries on any machine."
+    if kwargs.get('keep'): raise ValueError(f"keep={kwargs['keep']!r}: a summary keeps no tensors; use `cached_run`")
+    method = method or Method()
+    kw, n = _plan(x, piece, kwargs)
+    one = lambda i, xs, ls: cached(folder, run_key(xs, dictionary, ls, method, **kw),
+                                   lambda: run_summary(cached_run(cache_dir, xs, dictionary, ls, method, piece=len(xs), **_offset(kwargs, i))))
+    return merge_summaries([one(*p) for p in _pieces(x, lam, n)])
+

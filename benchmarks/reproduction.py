@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE))
 from _results import machine, update_section, write_html  # noqa: E402
 from warp_lca import reproduction as R  # noqa: E402
 from warp_lca.metrics import CIFAR10_NORM  # noqa: E402
+from warp_lca.evaluate import mean_curve, std_curve  # noqa: E402
 
 EXPERIMENTS = ('correlation', 'speedup', 'tinyimagenet', 'robustness', 'maps')  # correlation first: its passes are the sweep's λ = 0.15 runs
 TITLES = dict(speedup='Fig. 3 speed-up over λ, Table 1 and Figs. 2/8 (CIFAR-10 test)', tinyimagenet='Table 6: Tiny ImageNet, CIFAR-10 dictionary and predictor',
@@ -53,6 +54,8 @@ def parse(argv=None):
     ap.add_argument('--device', default='cpu', help="torch device for the solvers, predictors and classifiers (e.g. 'cuda')")
     ap.add_argument('--out', default=str(HERE), help='folder for REPRODUCTION.md and results/ (default: benchmarks/)')
     ap.add_argument('--cache', default=None, help='cache folder (default: <out>/results/cache)')
+    ap.add_argument('--checkpoints', default=None, help='summaries of the speed-up and Tiny ImageNet runs, piece by piece: commit them to resume '
+                    'on any machine (default: <out>/checkpoints, shared with time_to_quality.py)')
     a = ap.parse_args(argv)
     a.experiments = [e.strip() for e in a.experiments.split(',') if e.strip()]
     bad = [e for e in a.experiments if e not in EXPERIMENTS]
@@ -105,7 +108,7 @@ def claims_table(rows, labels, better, short, cmd):
 def warp_roles(ms): return [k for k in ms if k.startswith('warp-')]
 
 
-def curves(run): return dict(iters=run['iters'], **{k: dict(mean=v.mean(1).tolist(), std=v.std(1).tolist()) for k, v in run['trace'].items()})
+def curves(run): return dict(iters=run['iters'], **{k: dict(mean=mean_curve(run, k).tolist(), std=std_curve(run, k).tolist()) for k in run.get('sums', run.get('trace'))})
 
 
 def table_rows(summ, labels, paper):
@@ -156,7 +159,7 @@ def exp_speedup(a, D, warps, cache, cmd):
     x, n_it = CIFAR10_NORM(cifar(a)[0]), it(a, 1000)
     lams = [float(v) for v in a.lams.split(',')]
     ms = R.paper_methods(D, warps)
-    sw = R.speedup_sweep(x, D, ms, lams=lams, iters=n_it, batch_size=a.batch_size, timing_n=a.timing_n, timing_iters=it(a, 100), cache_dir=cache)
+    sw = R.speedup_sweep(x, D, ms, lams=lams, iters=n_it, batch_size=a.batch_size, timing_n=a.timing_n, timing_iters=it(a, 100), cache_dir=cache, summaries=a.checkpoints)
     labels, short = sw['labels'], f"CIFAR-10 test n={len(x)}, {n_it} it."
     proto = (f"first {len(x)} CIFAR-10 test images, hard threshold, {n_it} iterations, shipped dictionary; speed-up against a baseline = its "
              "iterations (wall-clock) to its own final mean PSNR ÷ the method's to the same PSNR (the paper's Fig. 3 measure), the predictor's "
@@ -217,7 +220,7 @@ def exp_tinyimagenet(a, D, warps, cache, cmd):
     n = a.tiny_n if a.tiny_n else (None if a.n >= 1000 else a.n)
     x, n_it = load_images('tinyimagenet', n=n), it(a, 500)
     ms = R.paper_methods(D, warps)
-    ti = R.tinyimagenet(x, D, ms, iters=n_it, batch_size=min(a.batch_size, 100), cache_dir=cache)
+    ti = R.tinyimagenet(x, D, ms, iters=n_it, batch_size=min(a.batch_size, 100), cache_dir=cache, summaries=a.checkpoints)
     s, labels, better = ti['summary'], ti['labels'], ti['better']
     short = f"Tiny ImageNet val n={len(x)}, 64×64, λ=0.15, {n_it} it."
     proto = (f"the first {len(x)} Tiny ImageNet-200 validation images (64×64), λ = 0.15, hard threshold, {n_it} iterations, "
@@ -345,6 +348,7 @@ def main(argv=None):
     torch.manual_seed(0)
     out = Path(a.out); res_dir = out / 'results'; res_dir.mkdir(parents=True, exist_ok=True)
     cache = Path(a.cache) if a.cache else res_dir / 'cache'
+    a.checkpoints = a.checkpoints or str(out / 'checkpoints')
     from warp_lca.pretrained import cifar10_dictionary
     D, warps = cifar10_dictionary(a.device), {}
     if not a.lca_only:

@@ -42,7 +42,7 @@ def parse(argv=None):
     ap.add_argument('--batch-size', type=int, default=250)
     ap.add_argument('--out', default=str(HERE / 'RESULTS.md'), help='results file (a section is replaced)')
     ap.add_argument('--cache', default=str(HERE / 'results' / 'cache'), help='local cache of the full runs (git-ignored)')
-    ap.add_argument('--checkpoints', default=str(HERE / 'checkpoints' / 'time_to_quality'), help='summaries of the pieces (committed)')
+    ap.add_argument('--checkpoints', default=str(HERE / 'checkpoints'), help='summaries of the pieces (committed; shared with reproduction.py)')
     ap.add_argument('--timing-repeats', type=int, default=3)
     return ap.parse_args(argv)
 

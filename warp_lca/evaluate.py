@@ -18,9 +18,9 @@ from .metrics import CIFAR10_NORM, Normalization
 
 # %% auto #0
 __all__ = ['SOLVERS', 'get_solver', 'start_fn', 'tensor_hash', 'dictionary_hash', 'start_id', 'Method', 'log_iters',
-           'run_dataset', 'time_run', 'summary', 'iters_to_reach', 'mean_curve', 'time_to_quality', 'speedup',
-           'not_worse', 'compare_starts', 'cache_key', 'cached', 'merge_runs', 'run_key', 'cached_run', 'run_summary',
-           'merge_summaries', 'summarized_run']
+           'run_dataset', 'time_run', 'summary', 'iters_to_reach', 'mean_curve', 'std_curve', 'time_to_quality',
+           'speedup', 'not_worse', 'compare_starts', 'cache_key', 'cached', 'merge_runs', 'run_key', 'cached_run',
+           'run_summary', 'merge_summaries', 'summarized_run']
 
 # %% ../nbs/16_evaluate.ipynb #4c2a8e61
 SOLVERS = dict(lca=lca, accelerated=accelerated_lca, ista=ista, fista=fista, iht=iht)
@@ -181,8 +181,11 @@ def time_run(x:torch.Tensor, # normalised images
 
 # %% ../nbs/16_evaluate.ipynb #8e21e60c
 def summary(tr:dict, at:int|None=None)->dict:
-    "Mean, median and std of every metric at iteration `at` (default: the last traced)."
+    "Mean, median and std of every metric at iteration `at` (default: the last traced), of a run or a `run_summary` (median: at the end only)."
     i = len(tr['iters']) - 1 if at is None else tr['iters'].index(at)
+    if 'sums' in tr:
+        med = lambda k: float(tr['final'][k].median()) if i == len(tr['iters']) - 1 else None
+        return {k: dict(mean=float(mean_curve(tr, k)[i]), median=med(k), std=float(std_curve(tr, k)[i])) for k in tr['sums']}
     return {k: dict(mean=float(v[i].mean()), median=float(v[i].median()), std=float(v[i].std())) for k, v in tr['trace'].items()}
 
 def iters_to_reach(curve:torch.Tensor, # (T,) mean metric at the traced iterations
@@ -198,6 +201,12 @@ def mean_curve(run:dict, # a `run_dataset` result or a `run_summary`
                metric:str)->torch.Tensor:
     "(T,) mean of `metric` over the images at the traced iterations."
     return run['sums'][metric] / run['n'] if 'sums' in run else run['trace'][metric].double().mean(1)
+
+def std_curve(run:dict, metric:str)->torch.Tensor:
+    "(T,) standard deviation (over the images, unbiased) of `metric` at the traced iterations."
+    if 'sums' not in run: return run['trace'][metric].double().std(1)
+    n, m = run['n'], mean_curve(run, metric)
+    return ((run['sq'][metric] - n * m * m).clamp_min(0) / max(n - 1, 1)).sqrt()
 
 
 # %% ../nbs/16_evaluate.ipynb #5cf146ea
@@ -221,8 +230,8 @@ def speedup(ref:dict, # run of the reference (e.g. zero-init LCA)
             l0:bool=False # also require the reference's final mean L0 or lower
            )->dict:
     "Iterations and wall-clock `run` needs to reach the reference's final mean PSNR (paper Fig. 3), and the ratios."
-    target, n_ref = float(ref['trace']['psnr'][-1].mean()), ref['iters'][-1]
-    q = time_to_quality(run, target, float(ref['trace']['l0'][-1].mean()) if l0 else None, seconds_per_iter or ref_seconds_per_iter, start_seconds)
+    target, n_ref = float(ref['final']['psnr'].mean()), ref['iters'][-1]
+    q = time_to_quality(run, target, float(ref['final']['l0'].mean()) if l0 else None, seconds_per_iter or ref_seconds_per_iter, start_seconds)
     out = dict(target_psnr=target, ref_iters=n_ref, warm_iters=q['iters'])
     if q['iters'] is None: return out | dict(iter_ratio=None, wall_ratio=None, note=f"never reached in {run['iters'][-1]} iterations")
     t_ref = n_ref * ref_seconds_per_iter
@@ -316,9 +325,10 @@ def cached_run(cache_dir, # a folder, or None (no caching)
 # %% ../nbs/16_evaluate.ipynb #9c83a15f
 def run_summary(run:dict # a `run_dataset` result
                )->dict:
-    "A few KB of a run: the metrics' sums over images at the traced iterations, each image's final metrics and best PSNR, settings."
+    "A few KB of a run: the metrics' sums and sums of squares over images at the traced iterations, each image's final metrics and best PSNR, settings."
     tr = run['trace']
-    return dict(iters=run['iters'], n=run['n'], sums={k: v.double().sum(1) for k, v in tr.items()}, final={k: v[-1].clone() for k, v in tr.items()},
+    return dict(iters=run['iters'], n=run['n'], sums={k: v.double().sum(1) for k, v in tr.items()}, sq={k: v.double().pow(2).sum(1) for k, v in tr.items()},
+                final={k: v[-1].clone() for k, v in tr.items()},
                 best_psnr=tr['psnr'].max(0).values, info=run['info'], tau=run['tau'], seconds=run['seconds'], start_seconds=run['start_seconds'],
                 method=run['method'], name=run['name'], lam=run['lam'], max_iters=run['max_iters'])
 
@@ -326,7 +336,7 @@ def merge_summaries(parts:list # `run_summary`s of consecutive slices of the sam
                    )->dict:
     "One summary from the summaries of its pieces."
     p0 = parts[0]
-    return p0 | _merge_common(parts) | dict(sums={k: sum(p['sums'][k] for p in parts) for k in p0['sums']},
+    return p0 | _merge_common(parts) | dict(sums={k: sum(p['sums'][k] for p in parts) for k in p0['sums']}, sq={k: sum(p['sq'][k] for p in parts) for k in p0['sq']},
                                             final={k: torch.cat([p['final'][k] for p in parts]) for k in p0['final']},
                                             best_psnr=torch.cat([p['best_psnr'] for p in parts]))
 

@@ -10,8 +10,8 @@ from fastcore.basics import patch
 from .dictionary import ConvDictionary
 from .lca import lca, accelerated_lca, stable_tau
 from .metrics import CIFAR10_NORM, Normalization, activation_map, psnr
-from .evaluate import (Method, run_dataset, cached_run, cached, cache_key, run_key, time_run, summary, speedup,
-                                not_worse, start_id)
+from .evaluate import (Method, run_dataset, cached_run, summarized_run, cached, cache_key, run_key, time_run, summary, speedup,
+                                not_worse, start_id, mean_curve, std_curve)
 from .classifiers import predict
 from .reports import downsample, png_data_uri, method_color, settings_text
 
@@ -84,12 +84,13 @@ def run_methods(x, # normalised images (a tensor, or a list of images of any siz
                 *,
                 iters, # iterations: an int, or role -> int
                 cache_dir=None, # cache folder (None: no cache)
+                summaries=None, # a folder: keep only `run_summary`s there, piece by piece (`summarized_run`; commit it to resume anywhere)
                 progress:bool=True, **kwargs # of `run_dataset` (batch_size, trace, keep, norm, ...)
                )->dict:
-    "role -> `cached_run` of every method over `x`."
+    "role -> `cached_run` (or, with `summaries`, `summarized_run`) of every method over `x`."
     its = iters if isinstance(iters, dict) else dict.fromkeys(methods, iters)
-    return {k: cached_run(cache_dir, x, dictionary, lam, m, iters=its[k], progress=progress, desc=f'{m.label} λ={lam}', **kwargs)
-            for k, m in methods.items()}
+    run = cached_run if summaries is None else lambda c, *a, **kw: summarized_run(summaries, *a, cache_dir=c, **kw)
+    return {k: run(cache_dir, x, dictionary, lam, m, iters=its[k], progress=progress, desc=f'{m.label} λ={lam}', **kwargs) for k, m in methods.items()}
 
 def iters_for(methods:dict, zero:int, warm:int)->dict:
     "role -> iterations: `zero` for methods from a zero start (LCA, accelerated), `warm` for warm-started ones (WARP-LCA)."
@@ -179,9 +180,9 @@ def robustness_figure(res:dict, title:str='Accuracy vs noise (paper Fig. 4)'):
 def tinyimagenet(x:torch.Tensor, # Tiny ImageNet images in [0, 1] (N, 3, 64, 64)
                  dictionary:ConvDictionary, methods:dict, # role -> Method (see `paper_methods`)
                  *,
-                 lam:float=0.15, iters:int=500, batch_size:int=100, cache_dir=None, progress:bool=True)->dict:
+                 lam:float=0.15, iters:int=500, batch_size:int=100, cache_dir=None, summaries=None, progress:bool=True)->dict:
     "Mean/median/std of MSE, L0, L1, PSNR, SSIM after `iters` iterations (paper Table 6) per method, the runs, labels and the better LCA."
-    runs = run_methods(CIFAR10_NORM(x), dictionary, lam, methods, iters=iters, batch_size=batch_size, cache_dir=cache_dir, progress=progress)
+    runs = run_methods(CIFAR10_NORM(x), dictionary, lam, methods, iters=iters, batch_size=batch_size, cache_dir=cache_dir, summaries=summaries, progress=progress)
     return dict(summary={k: summary(r) for k, r in runs.items()}, runs=runs, labels={k: label(methods[k], r['info']) for k, r in runs.items()},
                 better=better_lca(runs), lam=lam, iters=iters, n=len(x))
 
@@ -218,15 +219,16 @@ def speedup_sweep(x:torch.Tensor, # normalised images
                   dictionary:ConvDictionary, methods:dict, # role -> Method (see `paper_methods`)
                   *,
                   lams=SWEEP_LAMS, iters:int=1000, batch_size:int=250, timing_n:int=250, timing_iters:int=100,
-                  cache_dir=None, progress:bool=True)->dict:
-    "Per λ: every method's run (`run_methods`) and `sweep_row`; the timing; labels with the τ (β) used."
+                  cache_dir=None, summaries=None, progress:bool=True)->dict:
+    "Per λ: every method's run (`run_methods`, or summary with `summaries`) and `sweep_row`; the timing; labels with the τ (β) used."
     timing = solver_timing(x, dictionary, lams[0], methods, n=timing_n, iters=timing_iters, batch_size=batch_size)
-    runs = {lam: run_methods(x, dictionary, lam, methods, iters=iters, batch_size=batch_size, cache_dir=cache_dir, progress=progress) for lam in lams}
+    runs = {lam: run_methods(x, dictionary, lam, methods, iters=iters, batch_size=batch_size, cache_dir=cache_dir, summaries=summaries, progress=progress)
+            for lam in lams}
     return dict(rows={lam: sweep_row(r, timing) for lam, r in runs.items()}, runs=runs, timing=timing, iters=iters, n=len(x),
                 labels={k: label(m, runs[lams[0]][k]['info']) for k, m in methods.items()}, names={k: m.label for k, m in methods.items()})
 
 # %% ../nbs/18_reproduction.ipynb #56929abe
-def curves_figure(runs_by_lam:dict, # λ -> role -> run
+def curves_figure(runs_by_lam:dict, # λ -> role -> run (or `run_summary`)
                   labels:dict, names:dict, # role -> display label (with τ, β) / name (for the colour)
                   metrics=('mse', 'l0', 'psnr', 'ssim'), title:str='Mean ± std against iterations (paper Fig. 2/8)'):
     "Mean ± std of each metric against iterations (log axis), one row per λ, one line per method."
@@ -236,7 +238,7 @@ def curves_figure(runs_by_lam:dict, # λ -> role -> run
     for i, (lam, runs) in enumerate(runs_by_lam.items()):
         for j, k in enumerate(metrics):
             for role, tr in runs.items():
-                m, s, c = tr['trace'][k].mean(1), tr['trace'][k].std(1), method_color(names[role])
+                m, s, c = mean_curve(tr, k), std_curve(tr, k), method_color(names[role])
                 xs = [max(v, 0.5) for v in tr['iters']]
                 f.add_trace(go.Scatter(x=xs, y=m.tolist(), name=labels[role], line=dict(color=c, dash=method_dash(role)), legendgroup=role,
                                        showlegend=i == 0 and j == 0), row=i + 1, col=j + 1)

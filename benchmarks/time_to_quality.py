@@ -118,14 +118,28 @@ def rows(runs, ref, ms, spi, sst, sts, D, x):
                       wall_speedup=None if q['seconds'] is None else t_ref / q['seconds'], psnr=float(run['final']['psnr'].mean()),
                       l0=float(run['final']['l0'].mean()), psnr0=float(mean_curve(run, 'psnr')[0]), not_worse=not_worse(r0, run),
                       max_drop=max_drop(run), oscillating=len(run['info'].get('oscillating', [])),
-                      start_cost_iters=None if st is None else lca_iterations(sts[st], D, size))
+                      start_cost_iters=None if st is None else lca_iterations(sts[st], D, size), **lead(runs, ms, k))
     return out
+
+
+def lead(runs, ms, k):
+    "A warm start's smallest lead (dB, at which iteration) in mean PSNR over the same solver and settings from zero, and the share of images not worse at the end."
+    m = ms[k][0]
+    z = next((j for j, (mz, _) in ms.items() if mz.start is None and mz.solver == m.solver and mz.settings == m.settings), None)
+    if m.start is None or z is None: return {}
+    d = mean_curve(runs[k], 'psnr') - mean_curve(runs[z], 'psnr')
+    i = int(d.argmin())
+    return dict(zero=z, min_lead=float(d[i]), min_lead_at=runs[k]['iters'][i], not_worse_zero=not_worse(runs[z], runs[k]))
 
 
 def curve(run, ref_run, targets):
     "Speed-up in iterations over the reference to reach each mean-PSNR target (None where either never does)."
     it = lambda r, t: iters_to_reach(mean_curve(r, 'psnr'), r['iters'], t)
     return [None if it(run, t) is None or it(ref_run, t) is None else it(ref_run, t) / max(it(run, t), 1) for t in targets]
+
+
+def lead_text(r):
+    return '' if 'min_lead' not in r else f"{r['min_lead']:+.2f} @{r['min_lead_at']}, {100 * r['not_worse_zero']:.1f} %"
 
 
 def fmt(v, f='{:.1f}', none='never'):
@@ -136,14 +150,14 @@ def table(name, s):
     ref = s['rows'][s['ref']]
     L = [f"### {name}: λ = {s['lam']}, {s['n']} images; reference **{s['ref']}** @{s['ref_iters']}: "
          f"{ref['psnr']:.2f} dB, L0 {ref['l0']:.1f}", "", f"Machine: {s['machine']}. Command: `{s['command']}`.", "",
-         "| solver (settings) | start | iterations to reference (PSNR ≥, L0 ≤) | wall-clock s (start incl.) | speed-up iterations / wall | PSNR@0 | PSNR@end | L0@end | images not worse than ref at end | max drop from best PSNR (dB) | oscillating images |",
-         "|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| solver (settings) | start | iterations to reference (PSNR ≥, L0 ≤) | wall-clock s (start incl.) | speed-up iterations / wall | PSNR@0 | PSNR@end | L0@end | images not worse than ref at end | max drop from best PSNR (dB) | oscillating images | warm start: smallest lead over the same solver from zero (dB @ it.), images not worse than it at end |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for k, r in s['rows'].items():
         settings = settings_text(r)
         cost = '' if r['start_cost_iters'] is None else f" ({r['start_cost_iters']:.1f} LCA it.)"
         L.append(f"| {k.split(' from ')[0]} ({settings}) | {r['start'] or 'zero'}{cost} | {fmt(r['iters'], '{}')} | {fmt(r['seconds'], '{:.1f}', '—')} | "
                  f"{fmt(r['iter_speedup'], '{:.1f}×', '—')} / {fmt(r['wall_speedup'], '{:.1f}×', '—')} | {r['psnr0']:.2f} | {r['psnr']:.2f} | {r['l0']:.1f} | "
-                 f"{100 * r['not_worse']:.1f} % | {r['max_drop']:.2f} | {r['oscillating']} |")
+                 f"{100 * r['not_worse']:.1f} % | {r['max_drop']:.2f} | {r['oscillating']} | {lead_text(r)} |")
     L += ["", "Seconds per iteration over the whole set (untraced, interleaved, best of repeats): " +
           ", ".join(f"{k} {v:.3g}" for k, v in s['seconds_per_iter'].items()) +
           "; start seconds: " + (", ".join(f"{k} {v:.3g}" for k, v in s['start_seconds'].items()) or '—') + "."]
@@ -161,6 +175,12 @@ def targets(sets):
         r = s['rows']['accelerated LCA (default)']
         L.append(f"- {n} ({s['n']} images): accelerated, zero start, reaches the reference in ≤ 200 iterations: **{ok(r['iters'] is not None and r['iters'] <= 200)}** "
                  f"({fmt(r['iters'], '{}')} iterations, {fmt(r['iter_speedup'])}×); ≥ 99 % of images not worse at the end: **{ok(r['not_worse'] >= 0.99)}** ({100 * r['not_worse']:.1f} %)")
+    for n, s in sets.items():
+        for k, r in s['rows'].items():
+            if 'min_lead' in r and 'WARP' in str(r['start']):
+                L.append(f"- {n} ({s['n']} images), {k}: warm start ahead of the same solver from zero at every traced iteration: **{ok(r['min_lead'] > 0)}** "
+                         f"(smallest lead {r['min_lead']:+.2f} dB @{r['min_lead_at']}); not worse at the end on ≥ 99 % of images: **{ok(r['not_worse_zero'] >= 0.99)}** "
+                         f"({100 * r['not_worse_zero']:.1f} %)")
     missing = [n for n in SETS if n not in sets]
     if missing: L.append(f"- Not measured yet (so no target above covers them): {', '.join(missing)}.")
     if 'cifar-0.15' in sets:

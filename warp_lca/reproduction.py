@@ -8,7 +8,7 @@ import inspect, math
 import torch
 from fastcore.basics import patch
 from .dictionary import ConvDictionary
-from .lca import lca, accelerated_lca, stable_tau
+from .lca import lca, accelerated_lca, stable_tau, resolve_tau
 from .metrics import CIFAR10_NORM, Normalization, activation_map, psnr
 from .evaluate import (Method, run_dataset, cached_run, summarized_run, cached, cache_key, run_key, time_run, summary, speedup,
                                 not_worse, start_id, mean_curve, std_curve)
@@ -44,10 +44,12 @@ def _default(fn, name): return inspect.signature(fn).parameters[name].default
 def warp_method(warp, # a `WarpLCA`: its `defaults` name the solver its predictor was trained for
                 name:str='WARP-LCA' # display name
                )->Method:
-    "WARP-LCA at its own settings: plain LCA (β = 0) or the accelerated solver, only non-default settings spelled out."
+    "WARP-LCA at its own settings: plain LCA (β = 0) or the accelerated solver, only settings other than the solver's (resolved) defaults spelled out."
     d = warp.defaults
     usual = {k: _default(lca, k) for k in ('tau', 'threshold', 'nonneg')} | dict(momentum=_default(accelerated_lca, 'momentum') if d['momentum'] else 0.)
-    return Method('accelerated' if d['momentum'] else 'lca', warp.starter, {k: d[k] for k in usual if d[k] != usual[k]}, name)
+    tau = lambda t: resolve_tau(t, warp.dictionary, d['momentum'])  # τ compared as the solver resolves it ('auto' is a number): the benchmarks' default rows' key
+    same = lambda k: tau(d[k]) == tau(usual[k]) if k == 'tau' else d[k] == usual[k]
+    return Method('accelerated' if d['momentum'] else 'lca', warp.starter, {k: d[k] for k in usual if not same(k)}, name)
 
 # %% ../nbs/18_reproduction.ipynb #7c3d5e18
 def shipped_warps(device=None)->dict:

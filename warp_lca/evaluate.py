@@ -230,8 +230,8 @@ def speedup(ref:dict, # run of the reference (e.g. zero-init LCA)
             l0:bool=False # also require the reference's final mean L0 or lower
            )->dict:
     "Iterations and wall-clock `run` needs to reach the reference's final mean PSNR (paper Fig. 3), and the ratios."
-    target, n_ref = float(ref['final']['psnr'].mean()), ref['iters'][-1]
-    q = time_to_quality(run, target, float(ref['final']['l0'].mean()) if l0 else None, seconds_per_iter or ref_seconds_per_iter, start_seconds)
+    target, n_ref = float(mean_curve(ref, 'psnr')[-1]), ref['iters'][-1]  # in the curves' precision, so that a run reaches itself
+    q = time_to_quality(run, target, float(mean_curve(ref, 'l0')[-1]) if l0 else None, seconds_per_iter or ref_seconds_per_iter, start_seconds)
     out = dict(target_psnr=target, ref_iters=n_ref, warm_iters=q['iters'])
     if q['iters'] is None: return out | dict(iter_ratio=None, wall_ratio=None, note=f"never reached in {run['iters'][-1]} iterations")
     t_ref = n_ref * ref_seconds_per_iter

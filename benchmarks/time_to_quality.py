@@ -96,7 +96,7 @@ def evaluate_set(name, a, D, sts):
     solvers = {s: Method(s, settings=dict(threshold='soft') if s == 'fista' else {}) for s in sorted({s for _, s in ms.values()})}
     spi = seconds_per_iter(x, D, lam, solvers, a.batch_size, a.timing_repeats)
     sst = {s: start_seconds(x, D, lam, st, a.batch_size, a.timing_repeats) for s, st in sts.items()}
-    top = float(runs[ref]['final']['psnr'].mean())
+    top = float(mean_curve(runs[ref], 'psnr')[-1])  # the same precision as the curves and the rows' target
     grid = [25 + (top - 25) * i / 9 for i in range(10)]
     return dict(lam=lam, n=len(x), iters=a.iters, ref=ref, ref_iters=runs[ref]['iters'][-1], methods={k: (m.key(), s) for k, (m, s) in ms.items()},
                 seconds_per_iter=spi, start_seconds=sst, rows=rows(runs, ref, ms, spi, sst, sts, D, x), machine=machine(), command=command(a, name),

@@ -7,7 +7,7 @@ the convergence curves and the activation maps fit side by side in the 1280×800
 keyboard and checks that the plot's title and data change, stops a long run with the Stop toggle (within 2 s, back on
 Run, no new run), changes the solver, the warm start, the log axis and (with CUDA) the device, scrubs the activation
 maps, hovers and clicks an atom; then runs all cells of every other widget notebook (13_widgets) and fails on any
-traceback. There is no retry: one attempt, one verdict. Screenshots (1280×800) go to `screenshots/` at the repository
+traceback. One attempt, one verdict. Screenshots (1280×800) go to `screenshots/` at the repository
 root (git-ignored).
 """
 import http.cookiejar, json, os, shutil, signal, socket, subprocess, sys, time, urllib.request

@@ -99,13 +99,14 @@ def evaluate_set(name, a, D, sts):
     top = float(mean_curve(runs[ref], 'psnr')[-1])  # the same precision as the curves and the rows' target
     grid = [25 + (top - 25) * i / 9 for i in range(10)]
     return dict(lam=lam, n=len(x), iters=a.iters, ref=ref, ref_iters=runs[ref]['iters'][-1], methods={k: (m.key(), s) for k, (m, s) in ms.items()},
-                seconds_per_iter=spi, start_seconds=sst, rows=rows(runs, ref, ms, spi, sst, sts, D, x), machine=machine(), command=command(a, name),
+                seconds_per_iter=spi, start_seconds=sst, rows=rows(runs, ref, top, ms, spi, sst, sts, D, x), machine=machine(), command=command(a, name),
                 curves=dict(targets=grid, speedup={k: curve(run, runs[ref], grid) for k, run in runs.items() if k != ref}))
 
 
-def rows(runs, ref, ms, spi, sst, sts, D, x):
+def rows(runs, ref, psnr, ms, spi, sst, sts, D, x):
+    "One row per run; the target is the reference's final mean PSNR `psnr` (the grid's top) with its final mean L0, in the curves' own precision."
     r0 = runs[ref]
-    psnr, l0 = float(mean_curve(r0, 'psnr')[-1]), float(mean_curve(r0, 'l0')[-1])  # the curves' own precision: the reference reaches itself
+    l0 = float(mean_curve(r0, 'l0')[-1])  # the curves' own precision: the reference reaches itself
     t_ref = r0['iters'][-1] * spi['lca']
     size = tuple((x[0] if isinstance(x, list) else x).shape[-2:])
     out = {}

@@ -9,8 +9,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'cmd_encode', 'cmd_train_predictor', 'build_parser', 'run',
-           'main']
+__all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'cmd_encode', 'cmd_train_predictor', 'cmd_calibrate_starter',
+           'build_parser', 'run', 'main']
 
 # %% ../nbs/11_cli.ipynb #9ffbe8c3
 def _common(p):
@@ -209,8 +209,50 @@ def cmd_train_predictor(a):
     print(f"starter: {r.path}  (stopped: {r.stopped}, best epoch {r.best_epoch}, {r.epochs_run} epochs run)")
     return r
 
+# %% ../nbs/11_cli.ipynb #c4a1b2d2
+def _parser_calibrate(sub):
+    from warp_lca.train_predictor import calibrate_gain
+    d = _defaults(calibrate_gain)
+    p = _common(sub.add_parser('calibrate-starter', help="pick the gain of a trained starter's predicted states by the warm start's lead over the zero start",
+                               description="Run the solver from zero and from the starter × each gain on held-out images; write the best as a new starter file."))
+    p.add_argument('--starter', required=True, help="a starter file (.safetensors), or a shipped version: v0, v1, v2, ...")
+    p.add_argument('--out', required=True, help="the calibrated starter file to write (.safetensors)")
+    p.add_argument('--dictionary', default='cifar10', help="'cifar10' (shipped) or a dictionary .safetensors")
+    p.add_argument('--data', default='cifar10-train', help="images the starter was not trained on (a dataset name as for encode)")
+    p.add_argument('--start', type=int, default=49750, help="index of the first image (default: the last 250 CIFAR-10 training images)")
+    p.add_argument('--n-images', type=int, default=250, help="number of images")
+    p.add_argument('--lams', type=_lams, default=list(d['lams']), help="comma-separated λ values; a gain scores its worst lead over them")
+    p.add_argument('--gains', type=_lams, default=list(d['gains']), help="comma-separated candidate gains (> 0)")
+    p.add_argument('--iters', type=int, default=d['iters'], help="solver iterations")
+    p.add_argument('--batch-size', type=int, default=d['batch_size'], help="images per solver call")
+    _solver_args(p)
+    p.set_defaults(func=cmd_calibrate_starter)
+
+# %% ../nbs/11_cli.ipynb #c4a1b2d3
+def cmd_calibrate_starter(a):
+    "Run `calibrate_gain` from parsed arguments; save the starter with the best gain (and the table) to `--out`."
+    from warp_lca.data import load_images
+    from warp_lca.metrics import CIFAR10_NORM, Normalization
+    from warp_lca.predictor import load_starter, stored_dictionary
+    from warp_lca.pretrained import WARP_MODELS, asset
+    from warp_lca.train_predictor import calibrate_gain, with_gain
+    path = asset(WARP_MODELS[a.starter]) if a.starter in WARP_MODELS else Path(a.starter)
+    st, D = load_starter(path, device=a.device), load_dictionary(a.dictionary, a.device)
+    st.matches(D)
+    norm = Normalization(**st.meta['norm']) if 'norm' in st.meta else CIFAR10_NORM
+    x = norm(load_images(a.data, a.n_images, a.start)).to(D.weight.device)
+    solver = dict(st.meta.get('solver') or {}) | {k: getattr(a, k) for k in ('tau', 'momentum', 'threshold', 'nonneg') if getattr(a, k) is not None}
+    cal = calibrate_gain(st, x, D, a.lams, a.gains, iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm)
+    for r in cal['rows']: print(f"λ {r['lam']:g} gain {r['gain']:g}: smallest lead {r['min_lead']:+.3f} dB @{r['min_lead_at']}, at the end {r['final_lead']:+.3f} dB, "
+                                f"images not worse {100 * r['not_worse']:.1f} %")
+    out = with_gain(st, cal['gain'])
+    meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain')}
+    out.save(a.out, dictionary=stored_dictionary(path), **meta, calibration=cal | dict(data=a.data, start=a.start, source=str(a.starter)))
+    print(f"gain {cal['gain']:g} → {a.out}")
+    return cal
+
 # %% ../nbs/11_cli.ipynb #d0066661
-COMMANDS = [_parser_demo, _parser_train_dictionary, _parser_encode, _parser_train_predictor]
+COMMANDS = [_parser_demo, _parser_train_dictionary, _parser_encode, _parser_train_predictor, _parser_calibrate]
 
 def build_parser()->argparse.ArgumentParser:
     "The `warp-lca` argument parser."

@@ -123,6 +123,7 @@ class WarmStarter(nn.Module):
         self.n_atoms, self.in_channels, self.stride, self.nonneg = n_atoms, in_channels, stride, bool(nonneg)
         self.register_buffer('lo', torch.zeros(1, n_atoms, 1, 1)); self.register_buffer('hi', torch.ones(1, n_atoms, 1, 1))
         self.meta, self.lambdas = {}, []  # what the file said; the λ values it was trained on
+        self.gain = 1.  # multiplier of the predicted states at inference (`calibrate_gain`, saved with the file); 1: as trained
 
     def config(self)->dict: raise NotImplementedError(f"{type(self).__name__} must define config()")
     @classmethod
@@ -187,14 +188,15 @@ def predict_states(self:WarmStarter,
                    x:torch.Tensor, # normalised images (B, C, H, W)
                    lam # λ: a float or a (B,) tensor
                   )->torch.Tensor:
-    "Predicted LCA states u0 (B, M, ⌈H/s⌉, ⌈W/s⌉) in `x`'s dtype: eval mode, no gradients."
+    "Predicted LCA states u0 (B, M, ⌈H/s⌉, ⌈W/s⌉) in `x`'s dtype, times the starter's `gain`: eval mode, no gradients."
     self.check_input(x)
     dt = next(self.parameters(), self.lo).dtype
     lv = _lam_vector(lam, x.shape[0], x.device, dt)
     _warn_lambdas(self.lambdas, lv)
     was = self.training; self.eval()
     try:
-        with torch.no_grad(): return self.states(x.to(dt), lv).to(x.dtype)
+        with torch.no_grad(): u = self.states(x.to(dt), lv)
+        return (u if self.gain == 1 else u * self.gain).to(x.dtype)
     finally: self.train(was)
 
 # %% ../nbs/07_predictor.ipynb #bcd49f65
@@ -363,7 +365,7 @@ def save(self:WarmStarter,
     "Write the starter (weights, scaler, configuration, λ range, optionally the dictionary) to one safetensors file, atomically."
     t = {'starter.' + k: v for k, v in self.state_dict().items()}
     md = dict(kind='WarmStarter', cls=type(self).__name__, config=json.dumps(self.config()),
-              extra=json.dumps(dict(lambdas=list(self.lambdas)) | meta, default=str))
+              extra=json.dumps(dict(lambdas=list(self.lambdas)) | ({} if self.gain == 1 else dict(gain=self.gain)) | meta, default=str))
     if dictionary is not None: t['dictionary.weight'] = dictionary.weight; md['dictionary'] = json.dumps(dict(stride=dictionary.stride))
     atomic_save_file(t, path, md)
 
@@ -395,6 +397,7 @@ def load_starter(path, # a file written by `WarmStarter.save` (or a warp_lca 0.1
         m.load_state_dict({k[len('starter.'):]: v for k, v in t.items() if k.startswith('starter.')})
     m.meta = json.loads(md.get('extra', '{}')) | dict(sha=hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16])
     m.lambdas = sorted(float(l) for l in m.meta.get('lambdas') or [])
+    m.gain = float(m.meta.get('gain', 1.))
     return m.to(device).eval()
 
 def stored_dictionary(path, device=None)->ConvDictionary|None:

@@ -27,7 +27,7 @@ from .evaluate import run_dataset, compare_starts, Method
 __all__ = ['LOSSES', 'SOLVER_DEFAULTS', 'SOLVER_KEYS', 'lca_states_dataset', 'validate_warm_start', 'Batch', 'LossContext',
            'weighted_mse_laplace', 'plain_mse', 'mse_loss', 'weighted_loss', 'unroll', 'state_distance',
            'smooth_energy', 'relative_energy', 'refine_loss', 'TrainConfig', 'Progress', 'TrainResult', 'Trainer',
-           'train_predictor', 'plot_history']
+           'train_predictor', 'plot_history', 'with_gain', 'start_lead', 'calibrate_gain']
 
 # %% ../nbs/08_train_predictor.ipynb #60be81a3
 def lca_states_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
@@ -723,3 +723,44 @@ def plot_history(history:list, # `TrainResult.history` (or the out_dir's history
     fig.update_yaxes(type='log', row=1, col=1); fig.update_xaxes(title_text='epoch')
     fig.update_layout(title=title, height=350)
     return fig
+
+# %% ../nbs/08_train_predictor.ipynb #a7c1e0f2
+def with_gain(starter:WarmStarter, # a trained starter
+              gain:float # the multiplier of its predicted states (> 0; relative to the states it was trained on, not to its current gain)
+             )->WarmStarter:
+    "A copy of `starter` whose `predict_states` returns `gain` × the trained prediction."
+    if isinstance(gain, bool) or not isinstance(gain, (int, float)) or not math.isfinite(gain) or gain <= 0:
+        raise ValueError(f"gain must be a finite number > 0, got {gain!r}")
+    import copy
+    s = copy.deepcopy(starter); s.gain = float(gain)
+    return s
+
+def start_lead(warm:dict, zero:dict)->dict:
+    "The warm run's lead in mean PSNR over the zero-start run (`run_dataset` results): smallest (dB, at which iteration), final, and images not worse at the end."
+    d = warm['trace']['psnr'].mean(1) - zero['trace']['psnr'].mean(1)
+    i = int(d.argmin())
+    return dict(min_lead=float(d[i]), min_lead_at=warm['iters'][i], final_lead=float(d[-1]),
+                not_worse=float((warm['final']['psnr'] >= zero['final']['psnr']).float().mean()))
+
+# %% ../nbs/08_train_predictor.ipynb #a7c1e0f3
+def calibrate_gain(starter:WarmStarter, # a trained starter
+                   x:torch.Tensor, # normalised images it was not trained on (N, C, H, W)
+                   dictionary:ConvDictionary,
+                   lams=(0.15,), # λ values; the gain's score is its worst lead over them
+                   gains=(1., 1.15, 1.3, 1.5), # candidate gains
+                   iters:int=1000, # solver iterations (traced at log-spaced iterations)
+                   solver:dict|None=None, # the solver's settings (default: the ones in the starter's file, `meta['solver']`)
+                   batch_size:int=250, norm:Normalization|None=CIFAR10_NORM, progress:bool=True
+                  )->dict:
+    "The gain whose warm runs lead the zero start by the most at their worst traced iteration (ties: nearest 1), with every run's leads."
+    if not len(gains): raise ValueError("gains must name at least one gain")
+    for g in gains: with_gain(starter, g)  # a bad gain fails before any run
+    solver = dict(starter.meta.get('solver') or {}) if solver is None else dict(solver)
+    rows = []
+    for lam in lams:
+        run = lambda st: run_dataset(x, dictionary, lam, Method('lca', st, solver), iters=iters, batch_size=batch_size, norm=norm, progress=progress)
+        zero = run(None)
+        rows += [dict(lam=float(lam), gain=float(g)) | start_lead(run(with_gain(starter, g)), zero) for g in gains]
+    score = {float(g): min(r['min_lead'] for r in rows if r['gain'] == float(g)) for g in gains}
+    best = max(score, key=lambda g: (score[g], -abs(g - 1)))
+    return dict(gain=best, score=score, rows=rows, solver=solver, iters=iters, n=len(x), lams=[float(l) for l in lams])

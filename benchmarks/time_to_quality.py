@@ -13,7 +13,7 @@ which is committed, so a data set too long for one session resumes in the next o
 cached locally under --cache).
 
     python benchmarks/time_to_quality.py [--sets cifar-0.15,cifar-0.5,tiny,photos] [--n 1000] [--tiny-n 1000]
-        [--iters 1000] [--starter NAME=PATH ...] [--skip TEXT ...] [--out benchmarks/RESULTS.md]
+        [--iters 1000] [--shipped v0,v2,...] [--starter NAME=PATH ...] [--skip TEXT ...] [--out benchmarks/RESULTS.md]
 """
 import argparse, json, math, time
 from pathlib import Path
@@ -37,6 +37,7 @@ def parse(argv=None):
     ap.add_argument('--tiny-n', type=int, default=1000, help='Tiny ImageNet validation images (64×64)')
     ap.add_argument('--iters', type=int, default=1000, help='iterations of every run (the reference is LCA at this many)')
     ap.add_argument('--starter', action='append', default=[], help='NAME=PATH of a trained starter file (repeatable)')
+    ap.add_argument('--shipped', default=None, help=f'comma-separated shipped WARP versions to measure (default: v0,{LATEST_WARP}, the paper\'s and the latest)')
     ap.add_argument('--skip', action='append', default=[], help='leave out the rows whose label contains this text (repeatable; '
                     'recorded in the command printed under the table; the references and defaults cannot be skipped)')
     ap.add_argument('--batch-size', type=int, default=250)
@@ -56,7 +57,7 @@ def data(name, a):
 
 def starters(D, a):
     "name -> starter: the shipped WARP models, Bowren's closed form, and the trained files given with --starter."
-    out = shipped_starters(('v0', LATEST_WARP))
+    out = shipped_starters(a.shipped.split(',') if a.shipped else ('v0', LATEST_WARP))
     out['closed form'] = ClosedFormStarter(D)
     for spec in a.starter:
         name, path = spec.split('=', 1)
@@ -229,7 +230,8 @@ def figure(sets):
 def command(a, name):
     "The command that (re-)measures one data set."
     n = f' --n {a.n}' if name.startswith('cifar') else f' --tiny-n {a.tiny_n}' if name == 'tiny' else ''
-    return f"python benchmarks/time_to_quality.py --sets {name}{n} --iters {a.iters}" + ''.join(f" --starter '{s}'" for s in a.starter) + \
+    return f"python benchmarks/time_to_quality.py --sets {name}{n} --iters {a.iters}" + (f" --shipped {a.shipped}" if a.shipped else '') + \
+        ''.join(f" --starter '{s}'" for s in a.starter) + \
         ''.join(f" --skip '{s}'" for s in a.skip)
 
 

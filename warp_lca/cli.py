@@ -221,7 +221,7 @@ def _parser_calibrate(sub):
     p.add_argument('--data', default='cifar10-train', help="images the starter was not trained on (a dataset name as for encode)")
     p.add_argument('--start', type=int, default=49750, help="index of the first image (default: the last 250 CIFAR-10 training images)")
     p.add_argument('--n-images', type=int, default=250, help="number of images")
-    p.add_argument('--lams', type=_lams, default=list(d['lams']), help="comma-separated λ values; a gain scores its worst lead over them")
+    p.add_argument('--lams', type=_lams, default=list(d['lams']), help="comma-separated λ values; a gain scores its worst lead over them and must end no denser than zero at each")
     p.add_argument('--gains', type=_lams, default=list(d['gains']), help="comma-separated candidate gains (> 0)")
     p.add_argument('--iters', type=int, default=d['iters'], help="solver iterations")
     p.add_argument('--batch-size', type=int, default=d['batch_size'], help="images per solver call")
@@ -244,11 +244,11 @@ def cmd_calibrate_starter(a):
     solver = dict(st.meta.get('solver') or {}) | {k: getattr(a, k) for k in ('tau', 'momentum', 'threshold', 'nonneg') if getattr(a, k) is not None}
     cal = calibrate_gain(st, x, D, a.lams, a.gains, iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm)
     for r in cal['rows']: print(f"λ {r['lam']:g} gain {r['gain']:g}: smallest lead {r['min_lead']:+.3f} dB @{r['min_lead_at']}, at the end {r['final_lead']:+.3f} dB, "
-                                f"images not worse {100 * r['not_worse']:.1f} %")
+                                f"images not worse {100 * r['not_worse']:.1f} %, L0 × {r['l0_ratio']:.3f} of zero's, smallest energy lead {r['min_energy_lead']:+.2f} % @{r['min_energy_lead_at']}")
     out = with_gain(st, cal['gain'])
     meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain')}
     out.save(a.out, dictionary=stored_dictionary(path), **meta, calibration=cal | dict(data=a.data, start=a.start, source=str(a.starter)))
-    print(f"gain {cal['gain']:g} → {a.out}")
+    print(f"gain {cal['gain']:g} (admissible — codes no denser than the zero start's: {', '.join(f'{g:g}' for g in cal['admissible'])}) → {a.out}")
     return cal
 
 # %% ../nbs/11_cli.ipynb #d0066661

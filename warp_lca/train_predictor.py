@@ -27,7 +27,7 @@ from .evaluate import run_dataset, compare_starts, Method
 __all__ = ['LOSSES', 'SOLVER_DEFAULTS', 'SOLVER_KEYS', 'lca_states_dataset', 'validate_warm_start', 'Batch', 'LossContext',
            'weighted_mse_laplace', 'plain_mse', 'mse_loss', 'weighted_loss', 'unroll', 'state_distance',
            'smooth_energy', 'relative_energy', 'refine_loss', 'TrainConfig', 'Progress', 'TrainResult', 'Trainer',
-           'train_predictor', 'plot_history', 'with_gain', 'start_lead', 'calibrate_gain']
+           'train_predictor', 'plot_history', 'with_gain', 'start_lead', 'pick_gain', 'calibrate_gain']
 
 # %% ../nbs/08_train_predictor.ipynb #60be81a3
 def lca_states_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
@@ -736,13 +736,31 @@ def with_gain(starter:WarmStarter, # a trained starter
     return s
 
 def start_lead(warm:dict, zero:dict)->dict:
-    "The warm run's lead in mean PSNR over the zero-start run (`run_dataset` results): smallest (dB, at which iteration), final, and images not worse at the end."
+    """The warm run's lead over the zero-start run (`run_dataset` results): in mean PSNR the smallest (dB, at which
+    iteration), the final one and the share of images not worse at the end; its final mean L0 relative to the zero start's
+    (`l0_ratio`, > 1: denser); and the smallest relative lead of the mean energy (%, > 0: lower) with the share of images
+    whose final energy is no higher."""
     d = warm['trace']['psnr'].mean(1) - zero['trace']['psnr'].mean(1)
-    i = int(d.argmin())
+    e0 = zero['trace']['energy'].mean(1); de = 100 * (e0 - warm['trace']['energy'].mean(1)) / e0
+    i, j = int(d.argmin()), int(de.argmin())
     return dict(min_lead=float(d[i]), min_lead_at=warm['iters'][i], final_lead=float(d[-1]),
-                not_worse=float((warm['final']['psnr'] >= zero['final']['psnr']).float().mean()))
+                not_worse=float((warm['final']['psnr'] >= zero['final']['psnr']).float().mean()),
+                l0_ratio=float(warm['final']['l0'].mean() / zero['final']['l0'].mean().clamp_min(1e-12)),
+                min_energy_lead=float(de[j]), min_energy_lead_at=warm['iters'][j],
+                lower_energy=float((warm['final']['energy'] <= zero['final']['energy']).float().mean()))
+
 
 # %% ../nbs/08_train_predictor.ipynb #a7c1e0f3
+def pick_gain(rows:list # `start_lead` rows with `lam` and `gain` (every gain at every λ)
+             )->tuple:
+    """The gain with the largest worst PSNR lead over the λ (ties: nearest 1) among the admissible ones — those whose
+    codes end no denser than the zero start's at any λ (or, when none does, the least dense); with scores and admissible gains."""
+    gains = sorted({r['gain'] for r in rows})
+    score = {g: min(r['min_lead'] for r in rows if r['gain'] == g) for g in gains}
+    dense = {g: max(r['l0_ratio'] for r in rows if r['gain'] == g) for g in gains}
+    ok = [g for g in gains if dense[g] <= 1] or [g for g in gains if dense[g] == min(dense.values())]
+    return max(ok, key=lambda g: (score[g], -abs(g - 1))), score, ok
+
 def calibrate_gain(starter:WarmStarter, # a trained starter
                    x:torch.Tensor, # normalised images it was not trained on (N, C, H, W)
                    dictionary:ConvDictionary,
@@ -752,7 +770,7 @@ def calibrate_gain(starter:WarmStarter, # a trained starter
                    solver:dict|None=None, # the solver's settings (default: the ones in the starter's file, `meta['solver']`)
                    batch_size:int=250, norm:Normalization|None=CIFAR10_NORM, progress:bool=True
                   )->dict:
-    "The gain whose warm runs lead the zero start by the most at their worst traced iteration (ties: nearest 1), with every run's leads."
+    "The gain picked by `pick_gain` from warm runs against the same solver from zero, with every run's leads."
     if not len(gains): raise ValueError("gains must name at least one gain")
     for g in gains: with_gain(starter, g)  # a bad gain fails before any run
     solver = dict(starter.meta.get('solver') or {}) if solver is None else dict(solver)
@@ -761,6 +779,5 @@ def calibrate_gain(starter:WarmStarter, # a trained starter
         run = lambda st: run_dataset(x, dictionary, lam, Method('lca', st, solver), iters=iters, batch_size=batch_size, norm=norm, progress=progress)
         zero = run(None)
         rows += [dict(lam=float(lam), gain=float(g)) | start_lead(run(with_gain(starter, g)), zero) for g in gains]
-    score = {float(g): min(r['min_lead'] for r in rows if r['gain'] == float(g)) for g in gains}
-    best = max(score, key=lambda g: (score[g], -abs(g - 1)))
-    return dict(gain=best, score=score, rows=rows, solver=solver, iters=iters, n=len(x), lams=[float(l) for l in lams])
+    best, score, ok = pick_gain(rows)
+    return dict(gain=best, score=score, admissible=ok, rows=rows, solver=solver, iters=iters, n=len(x), lams=[float(l) for l in lams])

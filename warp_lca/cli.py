@@ -223,6 +223,7 @@ def _parser_calibrate(sub):
     p.add_argument('--n-images', type=int, default=250, help="number of images")
     p.add_argument('--lams', type=_lams, default=list(d['lams']), help="comma-separated λ values; a gain scores its worst lead over them and must end no denser than zero at each")
     p.add_argument('--gains', type=_lams, default=list(d['gains']), help="comma-separated candidate gains (> 0)")
+    p.add_argument('--per-lam', action='store_true', help="one gain per λ (a table, linear in λ between them) instead of one for all")
     p.add_argument('--iters', type=int, default=d['iters'], help="solver iterations")
     p.add_argument('--batch-size', type=int, default=d['batch_size'], help="images per solver call")
     _solver_args(p)
@@ -242,13 +243,15 @@ def cmd_calibrate_starter(a):
     norm = Normalization(**st.meta['norm']) if 'norm' in st.meta else CIFAR10_NORM
     x = norm(load_images(a.data, a.n_images, a.start)).to(D.weight.device)
     solver = dict(st.meta.get('solver') or {}) | {k: getattr(a, k) for k in ('tau', 'momentum', 'threshold', 'nonneg') if getattr(a, k) is not None}
-    cal = calibrate_gain(st, x, D, a.lams, a.gains, iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm)
+    cal = calibrate_gain(st, x, D, a.lams, a.gains, iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm, per_lam=a.per_lam)
     for r in cal['rows']: print(f"λ {r['lam']:g} gain {r['gain']:g}: smallest lead {r['min_lead']:+.3f} dB @{r['min_lead_at']}, at the end {r['final_lead']:+.3f} dB, "
                                 f"images not worse {100 * r['not_worse']:.1f} %, L0 × {r['l0_ratio']:.3f} of zero's, smallest energy lead {r['min_energy_lead']:+.2f} % @{r['min_energy_lead_at']}")
     out = with_gain(st, cal['gain'])
     meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain')}
     out.save(a.out, dictionary=stored_dictionary(path), **meta, calibration=cal | dict(data=a.data, start=a.start, source=str(a.starter)))
-    print(f"gain {cal['gain']:g} (admissible — codes no denser than the zero start's: {', '.join(f'{g:g}' for g in cal['admissible'])}) → {a.out}")
+    txt = lambda g: ', '.join(f'{v:g}' for v in g) if isinstance(g, list) else f'{g:g}'
+    per = lambda v: '; '.join(f'λ {l:g}: {txt(x)}' for l, x in v.items()) if a.per_lam else txt(v)
+    print(f"gain {per(cal['gain'])} (admissible — codes no denser than the zero start's: {per(cal['admissible'])}) → {a.out}")
     return cal
 
 # %% ../nbs/11_cli.ipynb #d0066661

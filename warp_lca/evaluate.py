@@ -55,7 +55,8 @@ def start_id(start)->str|None:
     if isinstance(m, torch.nn.Module):
         h = hashlib.sha256(type(m).__name__.encode())
         for k, v in sorted(m.state_dict().items()): h.update(k.encode()); h.update(v.detach().cpu().float().numpy().tobytes())
-        if getattr(m, 'gain', 1.) != 1: h.update(f'gain={float(m.gain)!r}'.encode())  # a calibrated copy is another start (gain 1: the id as before)
+        g = getattr(m, 'gain', 1.)  # a calibrated copy is another start (gain 1: the id as before)
+        if g != 1: h.update(f'gain={sorted(g.items()) if isinstance(g, dict) else float(g)!r}'.encode())
         return h.hexdigest()[:16]
     return getattr(start, '__qualname__', None) or repr(start)
 

@@ -5,6 +5,7 @@
 # %% ../nbs/07_predictor.ipynb #7f074b6d
 from __future__ import annotations
 import copy, hashlib, json, math, warnings
+import numpy as np
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -13,8 +14,8 @@ from fastcore.basics import patch
 from .dictionary import ConvDictionary, atomic_save_file
 
 # %% auto #0
-__all__ = ['STARTERS', 'lam_channel', 'StateScaler', 'register_starter', 'WarmStarter', 'WarpCNN', 'sparse_init', 'conv_layers',
-           'flops', 'lca_iteration_flops', 'lca_iterations', 'active_counts', 'f1_score', 'load_starter',
+__all__ = ['STARTERS', 'lam_channel', 'StateScaler', 'register_starter', 'WarmStarter', 'gain_at', 'WarpCNN', 'sparse_init',
+           'conv_layers', 'flops', 'lca_iteration_flops', 'lca_iterations', 'active_counts', 'f1_score', 'load_starter',
            'stored_dictionary']
 
 # %% ../nbs/07_predictor.ipynb #29a417ea
@@ -123,7 +124,7 @@ class WarmStarter(nn.Module):
         self.n_atoms, self.in_channels, self.stride, self.nonneg = n_atoms, in_channels, stride, bool(nonneg)
         self.register_buffer('lo', torch.zeros(1, n_atoms, 1, 1)); self.register_buffer('hi', torch.ones(1, n_atoms, 1, 1))
         self.meta, self.lambdas = {}, []  # what the file said; the λ values it was trained on
-        self.gain = 1.  # multiplier of the predicted states at inference (`calibrate_gain`, saved with the file); 1: as trained
+        self.gain = 1.  # multiplier of the predicted states at inference, or a {λ: multiplier} table (`calibrate_gain`, saved with the file); 1: as trained
 
     def config(self)->dict: raise NotImplementedError(f"{type(self).__name__} must define config()")
     @classmethod
@@ -183,6 +184,14 @@ def _warn_lambdas(lambdas, lv):
     if lambdas and (float(lv.min()) < min(lambdas) - 1e-6 or float(lv.max()) > max(lambdas) + 1e-6):
         warnings.warn(f"lam outside the range the starter was trained on {lambdas}: the warm start is an extrapolation", RuntimeWarning, stacklevel=3)
 
+def gain_at(gain, # a number, or a {λ: gain} table
+            lv:torch.Tensor # λ per image (B,)
+           ):
+    "The gain for each image: a number as it is; a table piecewise linear in λ between its λ, constant beyond them (B, 1, 1, 1)."
+    if not isinstance(gain, dict): return gain
+    ls, gs = zip(*sorted(gain.items()))
+    return torch.from_numpy(np.interp(lv.detach().cpu().double().numpy(), ls, gs)).to(lv).view(-1, 1, 1, 1)
+
 @patch
 def predict_states(self:WarmStarter,
                    x:torch.Tensor, # normalised images (B, C, H, W)
@@ -196,7 +205,7 @@ def predict_states(self:WarmStarter,
     was = self.training; self.eval()
     try:
         with torch.no_grad(): u = self.states(x.to(dt), lv)
-        return (u if self.gain == 1 else u * self.gain).to(x.dtype)
+        return (u if self.gain == 1 else u * gain_at(self.gain, lv)).to(x.dtype)
     finally: self.train(was)
 
 # %% ../nbs/07_predictor.ipynb #bcd49f65
@@ -365,7 +374,7 @@ def save(self:WarmStarter,
     "Write the starter (weights, scaler, configuration, λ range, optionally the dictionary) to one safetensors file, atomically."
     t = {'starter.' + k: v for k, v in self.state_dict().items()}
     md = dict(kind='WarmStarter', cls=type(self).__name__, config=json.dumps(self.config()),
-              extra=json.dumps(dict(lambdas=list(self.lambdas)) | ({} if self.gain == 1 else dict(gain=self.gain)) | meta, default=str))
+              extra=json.dumps(dict(lambdas=list(self.lambdas)) | ({} if self.gain == 1 else dict(gain=sorted(self.gain.items()) if isinstance(self.gain, dict) else self.gain)) | meta, default=str))
     if dictionary is not None: t['dictionary.weight'] = dictionary.weight; md['dictionary'] = json.dumps(dict(stride=dictionary.stride))
     atomic_save_file(t, path, md)
 
@@ -397,7 +406,8 @@ def load_starter(path, # a file written by `WarmStarter.save` (or a warp_lca 0.1
         m.load_state_dict({k[len('starter.'):]: v for k, v in t.items() if k.startswith('starter.')})
     m.meta = json.loads(md.get('extra', '{}')) | dict(sha=hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16])
     m.lambdas = sorted(float(l) for l in m.meta.get('lambdas') or [])
-    m.gain = float(m.meta.get('gain', 1.))
+    g = m.meta.get('gain', 1.)  # a number, or [[λ, gain], ...] for a table
+    m.gain = {float(l): float(v) for l, v in g} if isinstance(g, list) else float(g)
     return m.to(device).eval()
 
 def stored_dictionary(path, device=None)->ConvDictionary|None:

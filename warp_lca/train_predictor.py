@@ -725,14 +725,18 @@ def plot_history(history:list, # `TrainResult.history` (or the out_dir's history
     return fig
 
 # %% ../nbs/08_train_predictor.ipynb #a7c1e0f2
+def _positive(v)->bool: return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and v > 0
+
 def with_gain(starter:WarmStarter, # a trained starter
-              gain:float # the multiplier of its predicted states (> 0; relative to the states it was trained on, not to its current gain)
+              gain # the multiplier of its predicted states (> 0; relative to the states it was trained on, not to its current gain), or a {λ: multiplier} table
              )->WarmStarter:
-    "A copy of `starter` whose `predict_states` returns `gain` × the trained prediction."
-    if isinstance(gain, bool) or not isinstance(gain, (int, float)) or not math.isfinite(gain) or gain <= 0:
-        raise ValueError(f"gain must be a finite number > 0, got {gain!r}")
+    "A copy of `starter` whose `predict_states` returns `gain` × the trained prediction (a table: interpolated in λ, `gain_at`)."
+    tab = isinstance(gain, dict)
+    if not ((bool(gain) and all(map(_positive, [*gain, *gain.values()]))) if tab else _positive(gain)):
+        raise ValueError(f"gain must be a finite number > 0 or a non-empty {{λ > 0: gain > 0}} table, got {gain!r}")
+    if tab and len(set(gain.values())) == 1: gain, tab = next(iter(gain.values())), False  # one value: a number
     import copy
-    s = copy.deepcopy(starter); s.gain = float(gain)
+    s = copy.deepcopy(starter); s.gain = {float(l): float(g) for l, g in sorted(gain.items())} if tab else float(gain)
     return s
 
 def start_lead(warm:dict, zero:dict)->dict:
@@ -768,9 +772,10 @@ def calibrate_gain(starter:WarmStarter, # a trained starter
                    gains=(1., 1.15, 1.3, 1.5), # candidate gains
                    iters:int=1000, # solver iterations (traced at log-spaced iterations)
                    solver:dict|None=None, # the solver's settings (default: the ones in the starter's file, `meta['solver']`)
-                   batch_size:int=250, norm:Normalization|None=CIFAR10_NORM, progress:bool=True
+                   batch_size:int=250, norm:Normalization|None=CIFAR10_NORM, progress:bool=True,
+                   per_lam:bool=False # one gain per λ (a {λ: gain} table, `gain_at` interpolates between) instead of one for all
                   )->dict:
-    "The gain picked by `pick_gain` from warm runs against the same solver from zero, with every run's leads."
+    "The gain (or, `per_lam`, the {λ: gain} table) picked by `pick_gain` from warm runs against the same solver from zero, with every run's leads."
     if not len(gains): raise ValueError("gains must name at least one gain")
     for g in gains: with_gain(starter, g)  # a bad gain fails before any run
     solver = dict(starter.meta.get('solver') or {}) if solver is None else dict(solver)
@@ -779,5 +784,8 @@ def calibrate_gain(starter:WarmStarter, # a trained starter
         run = lambda st: run_dataset(x, dictionary, lam, Method('lca', st, solver), iters=iters, batch_size=batch_size, norm=norm, progress=progress)
         zero = run(None)
         rows += [dict(lam=float(lam), gain=float(g)) | start_lead(run(with_gain(starter, g)), zero) for g in gains]
-    best, score, ok = pick_gain(rows)
+    if per_lam:
+        picks = {float(l): pick_gain([r for r in rows if r['lam'] == float(l)]) for l in lams}
+        best, score, ok = ({l: p[k] for l, p in picks.items()} for k in range(3))
+    else: best, score, ok = pick_gain(rows)
     return dict(gain=best, score=score, admissible=ok, rows=rows, solver=solver, iters=iters, n=len(x), lams=[float(l) for l in lams])

@@ -8,8 +8,8 @@ from pathlib import Path
 from .dictionary import ConvDictionary
 
 # %% auto #0
-__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'COMMANDS', 'WARP_MODELS',
-           'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
+__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'WARP_V3_COMMAND', 'COMMANDS',
+           'WARP_MODELS', 'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
 ASSETS = Path(__file__).resolve().parent / 'assets' if '__file__' in globals() else Path('../warp_lca/assets').resolve()
@@ -36,10 +36,15 @@ def _ff32_refine(out, version, loss_kwargs=''):
 WARP_V1_COMMAND = _ff32_refine('ff32_refine', 'v1')
 WARP_V2_COMMAND = _ff32_refine('ff32_refine_e0', 'v2', """--loss-kwargs '{"energy_weight": 0}' """)
 
+WARP_V3_COMMAND = ("warp-lca calibrate-starter --starter v2 --lams 0.15,0.5 --gains 1,1.3,1.45,1.6 --per-lam --threads 1 "
+                   "--out warp_lca/assets/cifar10_warp_v3.safetensors")  # v2's network, its states × a gain per λ
+
 COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp_v0.safetensors': WARP_V0_COMMAND,
-            'cifar10_warp_v1.safetensors': WARP_V1_COMMAND, 'cifar10_warp_v2.safetensors': WARP_V2_COMMAND}
-WARP_MODELS = {'v0': 'cifar10_warp_v0.safetensors', 'v1': 'cifar10_warp_v1.safetensors', 'v2': 'cifar10_warp_v2.safetensors'}  # version -> shipped file
-LATEST_WARP = 'v2'
+            'cifar10_warp_v1.safetensors': WARP_V1_COMMAND, 'cifar10_warp_v2.safetensors': WARP_V2_COMMAND,
+            'cifar10_warp_v3.safetensors': WARP_V3_COMMAND}
+WARP_MODELS = {'v0': 'cifar10_warp_v0.safetensors', 'v1': 'cifar10_warp_v1.safetensors', 'v2': 'cifar10_warp_v2.safetensors',
+               'v3': 'cifar10_warp_v3.safetensors'}  # version -> shipped file
+LATEST_WARP = 'v3'
 
 def asset(name:str)->Path:
     "Path of a shipped artefact, with the command that re-creates it when it is missing."

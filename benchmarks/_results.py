@@ -28,7 +28,7 @@ def update_section(name: str, markdown: str, path=None, head: str | None = None)
 def write_html(name: str, parts, title: str | None = None, folder=None) -> Path:
     """Write `<folder>/<name>.html` (default folder: benchmarks/results) from plotly figures and HTML strings.
     plotly.js goes once into that folder as plotly.min.js (git-ignored; without it the page loads plotly from its CDN):
-    see `warp_lca.reports.write_html`. Downsample images first (`warp_lca.reports.png_data_uri`, `downsample`)."""
+    see `warp_lca.reports.write_html`. Downsample images first (`warp_lca.reports.image_data_uri`, `downsample`)."""
     from warp_lca.reports import write_html as _write_html
     return _write_html(Path(folder or HERE / 'results') / f'{name}.html', parts, title=title or name)
 

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['PLOTLY_JS', 'METHOD_COLORS', 'METRIC_UNITS', 'plotly_js', 'plotly_script_tags', 'write_html', 'png_data_uri',
+__all__ = ['PLOTLY_JS', 'METHOD_COLORS', 'METRIC_UNITS', 'plotly_js', 'plotly_script_tags', 'write_html', 'image_data_uri',
            'downsample', 'method_color', 'settings_text', 'metric_title', 'metric_hover']
 
 # %% ../nbs/20_reports.ipynb #a0c1e206
@@ -65,18 +65,21 @@ def _fit(shape, max_side:int):
     return max(1, round(H * s)), max(1, round(W * s))
 
 # %% ../nbs/20_reports.ipynb #a0c1e213
-def png_data_uri(img, # image (3, H, W) (or (1, H, W), (H, W)) with values in [0, 1], tensor or array
-                 max_side:int=256 # downsample so that the longer side is at most this
-                )->str:
-    "A PNG `data:` URI of `img`, antialiased down to at most `max_side` pixels on its longer side."
+def image_data_uri(img, # image (3, H, W) (or (1, H, W), (H, W)) with values in [0, 1], tensor or array
+                   max_side:int=256, # downsample so that the longer side is at most this
+                   fmt:str='png', # 'png' (lossless: maps, small images) or 'jpeg' (photographs: several times smaller)
+                   quality:int=85 # JPEG quality
+                  )->str:
+    "A PNG or JPEG `data:` URI of `img`, antialiased down to at most `max_side` pixels on its longer side."
+    if fmt not in ('png', 'jpeg'): raise ValueError(f"fmt must be 'png' or 'jpeg', got {fmt!r}")
     from PIL import Image
     t = torch.as_tensor(img).detach().float().cpu()
     t = t[None] if t.ndim == 2 else t
     if t.ndim != 3 or t.shape[0] not in (1, 3): raise ValueError(f"img must be (3, H, W), (1, H, W) or (H, W), got {tuple(t.shape)}")
     if max(t.shape[-2:]) > max_side: t = F.interpolate(t[None], size=_fit(t.shape[-2:], max_side), mode='bilinear', antialias=True, align_corners=False)[0]
     a = (t.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy()
-    buf = io.BytesIO(); Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).save(buf, format='PNG')
-    return 'data:image/png;base64,' + base64.b64encode(buf.getvalue()).decode()
+    buf = io.BytesIO(); Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a).save(buf, format=fmt.upper(), quality=quality)
+    return f'data:image/{fmt};base64,' + base64.b64encode(buf.getvalue()).decode()
 
 # %% ../nbs/20_reports.ipynb #a0c1e216
 def downsample(t, # a 2-d map (H, W), tensor or array

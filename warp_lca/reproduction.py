@@ -13,7 +13,7 @@ from .metrics import CIFAR10_NORM, Normalization, activation_map, psnr
 from .evaluate import (Method, run_dataset, cached_run, summarized_run, cached, cache_key, run_key, time_run, summary, speedup,
                                 not_worse, start_id, mean_curve, std_curve)
 from .classifiers import predict
-from .reports import downsample, png_data_uri, method_color, settings_text
+from .reports import downsample, image_data_uri, method_color, settings_text
 
 # %% auto #0
 __all__ = ['PAPER_TABLE1', 'PAPER_TABLE6', 'PAPER_CLAIMS', 'SIGMAS', 'SWEEP_LAMS', 'PAPER_TAU', 'LCA_PAPER', 'LCA_STABLE',
@@ -334,9 +334,9 @@ def maps_figure(entry:dict, # one value of `activation_maps`' result
     titles = ['original'] + [f"{labels[k]}<br>PSNR {r['psnr']:.2f} dB" for k, r in runs.items()] + [''] + ['difference x − x̂'] * len(runs) + [''] + \
              [f"activity, L0 {r['l0']:.0f}" for r in runs.values()]
     f = make_subplots(rows=3, cols=n, subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.08)
-    f.add_trace(go.Image(source=png_data_uri(entry['image'], 2 * max_side)), row=1, col=1)  # images: at most 2 × max_side
+    f.add_trace(go.Image(source=image_data_uri(entry['image'], 2 * max_side, 'jpeg')), row=1, col=1)  # images: at most 2 × max_side
     for j, (k, r) in enumerate(runs.items(), start=2):
-        f.add_trace(go.Image(source=png_data_uri(r['recon'], 2 * max_side)), row=1, col=j)
+        f.add_trace(go.Image(source=image_data_uri(r['recon'], 2 * max_side, 'jpeg')), row=1, col=j)
         f.add_trace(_heat(downsample(diffs[k], max_side) / dmax, True, dmax, j == 2, 'x − x̂', 0.5), row=2, col=j)
         f.add_trace(_heat(downsample(r['map'].float(), max_side) / vmax, False, vmax, j == 2, 'activity', 0.12), row=3, col=j)
     f.update_xaxes(visible=False); f.update_yaxes(visible=False)

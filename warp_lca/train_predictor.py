@@ -27,7 +27,7 @@ from .evaluate import run_dataset, compare_starts, Method
 __all__ = ['LOSSES', 'SOLVER_DEFAULTS', 'SOLVER_KEYS', 'lca_states_dataset', 'validate_warm_start', 'Batch', 'LossContext',
            'weighted_mse_laplace', 'plain_mse', 'mse_loss', 'weighted_loss', 'unroll', 'state_distance',
            'smooth_energy', 'relative_energy', 'refine_loss', 'TrainConfig', 'Progress', 'TrainResult', 'Trainer',
-           'train_predictor', 'plot_history', 'with_gain', 'start_lead', 'pick_gain', 'calibrate_gain']
+           'train_predictor', 'plot_history', 'with_gain', 'start_lead', 'stable_gains', 'pick_gain', 'calibrate_gain']
 
 # %% ../nbs/08_train_predictor.ipynb #60be81a3
 def lca_states_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
@@ -742,8 +742,8 @@ def with_gain(starter:WarmStarter, # a trained starter
 def start_lead(warm:dict, zero:dict)->dict:
     """The warm run's lead over the zero-start run (`run_dataset` results): in mean PSNR the smallest (dB, at which
     iteration), the final one and the share of images not worse at the end; its final mean L0 relative to the zero start's
-    (`l0_ratio`, > 1: denser); and the smallest relative lead of the mean energy (%, > 0: lower) with the share of images
-    whose final energy is no higher."""
+    (`l0_ratio`, > 1: denser); the smallest relative lead of the mean energy (%, > 0: lower) with the share of images
+    whose final energy is no higher; and how many images the warm run left oscillating (`oscillating`, the solver's verdict)."""
     d = warm['trace']['psnr'].mean(1) - zero['trace']['psnr'].mean(1)
     e0 = zero['trace']['energy'].mean(1); de = 100 * (e0 - warm['trace']['energy'].mean(1)) / e0
     i, j = int(d.argmin()), int(de.argmin())
@@ -751,18 +751,33 @@ def start_lead(warm:dict, zero:dict)->dict:
                 not_worse=float((warm['final']['psnr'] >= zero['final']['psnr']).float().mean()),
                 l0_ratio=float(warm['final']['l0'].mean() / zero['final']['l0'].mean().clamp_min(1e-12)),
                 min_energy_lead=float(de[j]), min_energy_lead_at=warm['iters'][j],
-                lower_energy=float((warm['final']['energy'] <= zero['final']['energy']).float().mean()))
+                lower_energy=float((warm['final']['energy'] <= zero['final']['energy']).float().mean()),
+                oscillating=len(warm.get('info', {}).get('oscillating', [])))
 
 
 # %% ../nbs/08_train_predictor.ipynb #a7c1e0f3
-def pick_gain(rows:list # `start_lead` rows with `lam` and `gain` (every gain at every λ)
+def stable_gains(rows:list, # `start_lead` rows with `gain` (and `oscillating`; rows without it count as stable)
+                 margin:int=1 # candidate gains to keep clear below the smallest one that left an image oscillating
+                )->list:
+    "The gains below the smallest gain under which any image oscillated, less the `margin` largest of them (all gains if none did)."
+    gains = sorted({r['gain'] for r in rows})
+    bad = [g for g in gains if any(r.get('oscillating', 0) for r in rows if r['gain'] == g)]
+    if not bad: return gains
+    below = [g for g in gains if g < bad[0]]
+    return below[:max(len(below) - margin, 0)]
+
+def pick_gain(rows:list, # `start_lead` rows with `lam` and `gain` (every gain at every λ)
+              margin:int=1 # see `stable_gains`
              )->tuple:
-    """The gain with the largest worst PSNR lead over the λ (ties: nearest 1) among the admissible ones — those whose
-    codes end no denser than the zero start's at any λ (or, when none does, the least dense); with scores and admissible gains."""
+    """The gain with the largest worst PSNR lead over the λ (ties: nearest 1) among the admissible ones — the stable ones
+    (`stable_gains`) whose codes end no denser than the zero start's at any λ (or, when none does, the least dense); with
+    scores and admissible gains. When no gain is stable, the smallest."""
     gains = sorted({r['gain'] for r in rows})
     score = {g: min(r['min_lead'] for r in rows if r['gain'] == g) for g in gains}
-    dense = {g: max(r['l0_ratio'] for r in rows if r['gain'] == g) for g in gains}
-    ok = [g for g in gains if dense[g] <= 1] or [g for g in gains if dense[g] == min(dense.values())]
+    stable = stable_gains(rows, margin)
+    if not stable: return gains[0], score, []
+    dense = {g: max(r['l0_ratio'] for r in rows if r['gain'] == g) for g in stable}
+    ok = [g for g in stable if dense[g] <= 1] or [g for g in stable if dense[g] == min(dense.values())]
     return max(ok, key=lambda g: (score[g], -abs(g - 1))), score, ok
 
 def calibrate_gain(starter:WarmStarter, # a trained starter

@@ -209,13 +209,14 @@ def solver_timing(x:torch.Tensor, dictionary:ConvDictionary, lam, methods:dict,
 def sweep_row(runs:dict, # role -> run at one λ
               timing:dict # `solver_timing`
              )->dict:
-    "Summaries, start summaries, the better LCA, and every method's speed-up and share of images not worse against LCA τ=100 and the better LCA."
-    refs = list(dict.fromkeys((LCA_PAPER, better_lca(runs))))
+    "Summaries, start summaries, the better LCA, and every method's speed-up and share of images not worse against LCA τ=100, the better LCA and the accelerated solver."
+    better = better_lca(runs)
+    refs = [r for r in dict.fromkeys((LCA_PAPER, better, ACCEL)) if r in runs]  # as `baselines` below
     sp = {r: {k: speedup(runs[r], run, timing[r]['seconds_per_iter'], timing[k]['seconds_per_iter'], timing[k]['start_seconds'])
               for k, run in runs.items() if k != r} for r in refs}
     nw = {r: {k: not_worse(runs[r], run) for k, run in runs.items() if k != r} for r in refs}
     return dict(summary={k: summary(r) for k, r in runs.items()}, start={k: summary(r, 0) for k, r in runs.items()},
-                better=refs[-1], speedup=sp, not_worse=nw)
+                better=better, speedup=sp, not_worse=nw)
 
 def speedup_sweep(x:torch.Tensor, # normalised images
                   dictionary:ConvDictionary, methods:dict, # role -> Method (see `paper_methods`)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train_predictor.ipynb #c7ee7a49
 from __future__ import annotations
-import functools, inspect, json, math, os, tempfile, time, warnings
+import copy, functools, inspect, json, math, os, tempfile, time, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, field, fields, replace, asdict
 from pathlib import Path
@@ -735,7 +735,6 @@ def with_gain(starter:WarmStarter, # a trained starter
     if not ((bool(gain) and all(map(_positive, [*gain, *gain.values()]))) if tab else _positive(gain)):
         raise ValueError(f"gain must be a finite number > 0 or a non-empty {{λ > 0: gain > 0}} table, got {gain!r}")
     if tab and len(set(gain.values())) == 1: gain, tab = next(iter(gain.values())), False  # one value: a number
-    import copy
     s = copy.deepcopy(starter); s.gain = {float(l): float(g) for l, g in sorted(gain.items())} if tab else float(gain)
     return s
 

@@ -19,9 +19,9 @@ from .reports import downsample, image_data_uri, method_color, settings_text
 __all__ = ['PAPER_TABLE1', 'PAPER_TABLE6', 'PAPER_CLAIMS', 'SIGMAS', 'SWEEP_LAMS', 'PAPER_TAU', 'LCA_PAPER', 'LCA_STABLE',
            'ACCEL', 'warp_method', 'shipped_warps', 'paper_methods', 'label', 'run_methods', 'iters_for', 'better_lca',
            'method_dash', 'add_noise', 'denoise', 'robustness', 'robustness_figure', 'tinyimagenet', 'solver_timing',
-           'sweep_row', 'speedup_sweep', 'curves_figure', 'speedup_figure', 'photo_codes', 'activation_maps', 'map_cv',
-           'maps_figure', 'activation_correlation', 'offdiag_abs_mean', 'kernel_similarity', 'Correlations',
-           'correlation_study', 'md_table', 'vs_paper', 'verdict', 'baselines', 'reading']
+           'baselines', 'sweep_row', 'speedup_sweep', 'curves_figure', 'speedup_figure', 'photo_codes',
+           'activation_maps', 'map_cv', 'maps_figure', 'activation_correlation', 'offdiag_abs_mean',
+           'kernel_similarity', 'Correlations', 'correlation_study', 'md_table', 'vs_paper', 'verdict', 'reading']
 
 # %% ../nbs/18_reproduction.ipynb #9226a546
 PAPER_TABLE1 = {'LCA': dict(mse=0.0129, l0=924.81, l1=422.34, psnr=30.12, ssim=0.9398),       # CIFAR-10, λ=0.15, 1000 iterations
@@ -206,12 +206,16 @@ def solver_timing(x:torch.Tensor, dictionary:ConvDictionary, lam, methods:dict,
     return {k: dict(seconds_per_iter=spi[k], start_seconds=st[k]) for k in methods}
 
 # %% ../nbs/18_reproduction.ipynb #b44e632f
+def baselines(better:str)->list:
+    "The roles a claim is checked against: LCA at τ = 100, LCA at its better τ (when that is another run), the accelerated solver."
+    return list(dict.fromkeys((LCA_PAPER, better, ACCEL)))
+
 def sweep_row(runs:dict, # role -> run at one λ
               timing:dict # `solver_timing`
              )->dict:
     "Summaries, start summaries, the better LCA, and every method's speed-up and share of images not worse against LCA τ=100, the better LCA and the accelerated solver."
     better = better_lca(runs)
-    refs = [r for r in dict.fromkeys((LCA_PAPER, better, ACCEL)) if r in runs]  # as `baselines` below
+    refs = [r for r in baselines(better) if r in runs]
     sp = {r: {k: speedup(runs[r], run, timing[r]['seconds_per_iter'], timing[k]['seconds_per_iter'], timing[k]['start_seconds'])
               for k, run in runs.items() if k != r} for r in refs}
     nw = {r: {k: not_worse(runs[r], run) for k, run in runs.items() if k != r} for r in refs}
@@ -434,10 +438,6 @@ def vs_paper(ours:float|None, paper:float|None)->str:
 def verdict(ok:bool|None)->str:
     "'**met**', '**missed**' or '—' (not measured)."
     return '—' if ok is None else ('**met**' if ok else '**missed**')
-
-def baselines(better:str)->list:
-    "The roles a claim is checked against: LCA at τ = 100, LCA at its better τ (when that is another run), the accelerated solver."
-    return list(dict.fromkeys((LCA_PAPER, better, ACCEL)))
 
 def reading(ok:dict, # baseline role -> whether the claim holds against it (None: not measured)
             names:dict, # role -> display label

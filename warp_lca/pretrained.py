@@ -8,8 +8,8 @@ from pathlib import Path
 from .dictionary import ConvDictionary
 
 # %% auto #0
-__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'WARP_V3_COMMAND', 'COMMANDS',
-           'WARP_MODELS', 'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
+__all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'WARP_V3_COMMAND',
+           'WARP_V4_COMMAND', 'COMMANDS', 'WARP_MODELS', 'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
 ASSETS = Path(__file__).resolve().parent / 'assets' if '__file__' in globals() else Path('../warp_lca/assets').resolve()
@@ -39,12 +39,19 @@ WARP_V2_COMMAND = _ff32_refine('ff32_refine_e0', 'v2', """--loss-kwargs '{"energ
 WARP_V3_COMMAND = ("warp-lca calibrate-starter --starter v2 --lams 0.15,0.5 --gains 1,1.3,1.45,1.6 --per-lam --threads 1 "
                    "--out warp_lca/assets/cifar10_warp_v3.safetensors")  # v2's network, its states × a gain per λ
 
+WARP_V4_COMMAND = ("warp-lca encode --data cifar10-train --n-images 10240 --lams 0.1,0.15,0.2,0.3,0.5,0.85 --tau 100 --momentum 0.95 "
+                   "--iters 100 --out runs/cifar10_enc_k100 --threads 1 && "  # targets: the accelerated solver's states after 100 iterations
+                   "warp-lca train-predictor --encodings runs/cifar10_enc_k100 --out runs/warp32_k100 --model warp --width 32 --loss mse "
+                   "--epochs 8 --patience 3 --warm-start-iters 20 --threads 1 && "
+                   "warp-lca calibrate-starter --starter runs/warp32_k100/predictor.safetensors --lams 0.15,0.5 --gains 1,1.3,1.6,1.9 "
+                   "--per-lam --threads 1 --out warp_lca/assets/cifar10_warp_v4.safetensors")  # WARP-CNN width 32, its states × a gain per λ
+
 COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp_v0.safetensors': WARP_V0_COMMAND,
             'cifar10_warp_v1.safetensors': WARP_V1_COMMAND, 'cifar10_warp_v2.safetensors': WARP_V2_COMMAND,
-            'cifar10_warp_v3.safetensors': WARP_V3_COMMAND}
+            'cifar10_warp_v3.safetensors': WARP_V3_COMMAND, 'cifar10_warp_v4.safetensors': WARP_V4_COMMAND}
 WARP_MODELS = {'v0': 'cifar10_warp_v0.safetensors', 'v1': 'cifar10_warp_v1.safetensors', 'v2': 'cifar10_warp_v2.safetensors',
-               'v3': 'cifar10_warp_v3.safetensors'}  # version -> shipped file
-LATEST_WARP = 'v3'
+               'v3': 'cifar10_warp_v3.safetensors', 'v4': 'cifar10_warp_v4.safetensors'}  # version -> shipped file
+LATEST_WARP = 'v4'
 
 def asset(name:str)->Path:
     "Path of a shipped artefact, with the command that re-creates it when it is missing."

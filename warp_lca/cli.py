@@ -210,6 +210,13 @@ def cmd_train_predictor(a):
     return r
 
 # %% ../nbs/11_cli.ipynb #c4a1b2d2
+def _modes(s:str)->tuple:
+    "'all', 'subthreshold' or both, comma-separated → a tuple of gain modes."
+    from warp_lca.predictor import GAIN_MODES
+    ms = tuple(dict.fromkeys(m.strip() for m in s.split(',') if m.strip()))
+    if not ms or any(m not in GAIN_MODES for m in ms): raise argparse.ArgumentTypeError(f"expected gain modes out of {', '.join(GAIN_MODES)} (comma-separated), got {s!r}")
+    return ms
+
 def _parser_calibrate(sub):
     from warp_lca.train_predictor import calibrate_gain
     d = _defaults(calibrate_gain)
@@ -223,9 +230,12 @@ def _parser_calibrate(sub):
     p.add_argument('--n-images', type=int, default=250, help="number of images")
     p.add_argument('--lams', type=_lams, default=list(d['lams']), help="comma-separated λ values; a gain scores its worst lead over them and must end no denser than zero at each")
     p.add_argument('--gains', type=_lams, default=list(d['gains']), help="comma-separated candidate gains (> 0)")
+    p.add_argument('--gain-mode', type=_modes, default='all', help="'all' (multiply every predicted state), 'subthreshold' (only the states of units not active at λ: "
+                   "the active ones keep their size), or 'all,subthreshold' (try both; the better one is picked, per λ with --per-lam)")
     p.add_argument('--per-lam', action='store_true', help="one gain per λ (a table, linear in λ between them) instead of one for all")
     p.add_argument('--iters', type=int, default=d['iters'], help="solver iterations")
     p.add_argument('--batch-size', type=int, default=d['batch_size'], help="images per solver call")
+    p.add_argument('--cache', default=None, help="a folder that keeps every run: an interrupted calibration resumes, and λ values can run in separate processes first")
     _solver_args(p)
     p.set_defaults(func=cmd_calibrate_starter)
 
@@ -243,15 +253,15 @@ def cmd_calibrate_starter(a):
     norm = Normalization(**st.meta['norm']) if 'norm' in st.meta else CIFAR10_NORM
     x = norm(load_images(a.data, a.n_images, a.start)).to(D.weight.device)
     solver = dict(st.meta.get('solver') or {}) | {k: getattr(a, k) for k in ('tau', 'momentum', 'threshold', 'nonneg') if getattr(a, k) is not None}
-    cal = calibrate_gain(st, x, D, a.lams, a.gains, iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm, per_lam=a.per_lam)
-    for r in cal['rows']: print(f"λ {r['lam']:g} gain {r['gain']:g}: smallest lead {r['min_lead']:+.3f} dB @{r['min_lead_at']}, at the end {r['final_lead']:+.3f} dB, "
+    cal = calibrate_gain(st, x, D, a.lams, a.gains, iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm, per_lam=a.per_lam, mode=a.gain_mode, cache_dir=a.cache)
+    for r in cal['rows']: print(f"λ {r['lam']:g} gain {r['gain']:g} ({r['mode']}): smallest lead {r['min_lead']:+.3f} dB @{r['min_lead_at']}, at the end {r['final_lead']:+.3f} dB, "
                                 f"images not worse {100 * r['not_worse']:.1f} %, L0 × {r['l0_ratio']:.3f} of zero's, smallest energy lead {r['min_energy_lead']:+.2f} % @{r['min_energy_lead_at']}")
-    out = with_gain(st, cal['gain'])
-    meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain')}
+    out = with_gain(st, cal['gain'], cal['mode'])
+    meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain', 'gain_mode', 'calibration')}  # a calibrated file may be calibrated again
     out.save(a.out, dictionary=stored_dictionary(path), **meta, calibration=cal | dict(data=a.data, start=a.start, source=str(a.starter)))
-    txt = lambda g: ', '.join(f'{v:g}' for v in g) if isinstance(g, list) else f'{g:g}'
+    txt = lambda g: ', '.join(map(txt, g)) if isinstance(g, list) else f'{g:g}' if isinstance(g, (int, float)) else str(g)
     per = lambda v: '; '.join(f'λ {l:g}: {txt(x)}' for l, x in v.items()) if a.per_lam else txt(v)
-    print(f"gain {per(cal['gain'])} (admissible — codes no denser than the zero start's: {per(cal['admissible'])}) → {a.out}")
+    print(f"gain {per(cal['gain'])}, mode {per(cal['mode'])} (admissible — codes no denser than the zero start's: {per(cal['admissible'])}) → {a.out}")
     return cal
 
 # %% ../nbs/11_cli.ipynb #d0066661

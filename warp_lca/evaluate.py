@@ -57,6 +57,8 @@ def start_id(start)->str|None:
         for k, v in sorted(m.state_dict().items()): h.update(k.encode()); h.update(v.detach().cpu().float().numpy().tobytes())
         g = getattr(m, 'gain', 1.)  # a calibrated copy is another start (gain 1: the id as before)
         if g != 1: h.update(f'gain={sorted(g.items()) if isinstance(g, dict) else float(g)!r}'.encode())
+        gm = getattr(m, 'gain_mode', 'all')
+        if g != 1 and gm != 'all': h.update(f'gain_mode={sorted(gm.items()) if isinstance(gm, dict) else gm}'.encode())
         return h.hexdigest()[:16]
     return getattr(start, '__qualname__', None) or repr(start)
 

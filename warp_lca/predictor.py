@@ -14,9 +14,9 @@ from fastcore.basics import patch
 from .dictionary import ConvDictionary, atomic_save_file
 
 # %% auto #0
-__all__ = ['STARTERS', 'lam_channel', 'StateScaler', 'register_starter', 'WarmStarter', 'gain_at', 'WarpCNN', 'sparse_init',
-           'conv_layers', 'flops', 'lca_iteration_flops', 'lca_iterations', 'active_counts', 'f1_score', 'load_starter',
-           'stored_dictionary']
+__all__ = ['STARTERS', 'GAIN_MODES', 'lam_channel', 'StateScaler', 'register_starter', 'WarmStarter', 'gain_at',
+           'check_gain_mode', 'active_gain', 'apply_gain', 'WarpCNN', 'sparse_init', 'conv_layers', 'flops',
+           'lca_iteration_flops', 'lca_iterations', 'active_counts', 'f1_score', 'load_starter', 'stored_dictionary']
 
 # %% ../nbs/07_predictor.ipynb #29a417ea
 def _lam_vector(lam, B:int, device=None, dtype=torch.float32, check:bool=True)->torch.Tensor:
@@ -125,6 +125,7 @@ class WarmStarter(nn.Module):
         self.register_buffer('lo', torch.zeros(1, n_atoms, 1, 1)); self.register_buffer('hi', torch.ones(1, n_atoms, 1, 1))
         self.meta, self.lambdas = {}, []  # what the file said; the λ values it was trained on
         self.gain = 1.  # multiplier of the predicted states at inference, or a {λ: multiplier} table (`calibrate_gain`, saved with the file); 1: as trained
+        self.gain_mode = 'all'  # which predicted states the gain multiplies: 'all', or 'subthreshold' (only those of units not active at λ)
 
     def config(self)->dict: raise NotImplementedError(f"{type(self).__name__} must define config()")
     @classmethod
@@ -192,12 +193,41 @@ def gain_at(gain, # a number, or a {λ: gain} table
     ls, gs = zip(*sorted(gain.items()))
     return torch.from_numpy(np.interp(lv.detach().cpu().double().numpy(), ls, gs)).to(lv).view(-1, 1, 1, 1)
 
+GAIN_MODES = ('all', 'subthreshold')
+
+def check_gain_mode(mode):
+    "Raise unless `mode` is one of `GAIN_MODES` or a non-empty {λ > 0: mode} table of them."
+    ok = mode in GAIN_MODES if isinstance(mode, str) else isinstance(mode, dict) and bool(mode) and all(
+        isinstance(l, (int, float)) and not isinstance(l, bool) and l > 0 and m in GAIN_MODES for l, m in mode.items())
+    if not ok: raise ValueError(f"gain mode must be one of {GAIN_MODES} or a non-empty {{λ > 0: mode}} table of them, got {mode!r}")
+    return mode
+
+def active_gain(gain, mode):
+    "The multiplier of the active states: `gain` where the mode is 'all', 1 where it is 'subthreshold' (a number, or a {λ: multiplier} table)."
+    if isinstance(mode, str): return gain if mode == 'all' else 1.
+    at = lambda l: float(gain_at(gain, torch.tensor([float(l)], dtype=torch.float64)).flatten()[0]) if isinstance(gain, dict) else float(gain)
+    return {float(l): at(l) if m == 'all' else 1. for l, m in mode.items()}
+
+def apply_gain(u:torch.Tensor, # predicted states (B, M, H, W)
+               gain, # a number or a {λ: gain} table (`gain_at`)
+               lv:torch.Tensor, # λ per image (B,)
+               mode='all', # 'all' states, only the 'subthreshold' ones (units not active at λ), or a {λ: mode} table
+               nonneg:bool=True # active means u > λ (else |u| > λ)
+              )->torch.Tensor:
+    """`u` with the gain applied: to every state, or only below the threshold so that the active units keep their predicted
+    size. With a table of modes the active states' multiplier (`active_gain`) is interpolated in λ like the gain."""
+    check_gain_mode(mode)
+    g = gain_at(gain, lv)
+    if mode == 'all': return u * g
+    t = lv.to(u).view(-1, 1, 1, 1)
+    return torch.where((u if nonneg else u.abs()) > t, u * gain_at(active_gain(gain, mode), lv), u * g)
+
 @patch
 def predict_states(self:WarmStarter,
                    x:torch.Tensor, # normalised images (B, C, H, W)
                    lam # λ: a float or a (B,) tensor
                   )->torch.Tensor:
-    "Predicted LCA states u0 (B, M, ⌈H/s⌉, ⌈W/s⌉) in `x`'s dtype, times the starter's `gain`: eval mode, no gradients."
+    "Predicted LCA states u0 (B, M, ⌈H/s⌉, ⌈W/s⌉) in `x`'s dtype, times the starter's `gain` (`apply_gain`): eval mode, no gradients."
     self.check_input(x)
     dt = next(self.parameters(), self.lo).dtype
     lv = _lam_vector(lam, x.shape[0], x.device, dt)
@@ -205,7 +235,7 @@ def predict_states(self:WarmStarter,
     was = self.training; self.eval()
     try:
         with torch.no_grad(): u = self.states(x.to(dt), lv)
-        return (u if self.gain == 1 else u * gain_at(self.gain, lv)).to(x.dtype)
+        return (u if self.gain == 1 else apply_gain(u, self.gain, lv, self.gain_mode, self.nonneg)).to(x.dtype)
     finally: self.train(was)
 
 # %% ../nbs/07_predictor.ipynb #bcd49f65
@@ -374,7 +404,7 @@ def save(self:WarmStarter,
     "Write the starter (weights, scaler, configuration, λ range, optionally the dictionary) to one safetensors file, atomically."
     t = {'starter.' + k: v for k, v in self.state_dict().items()}
     md = dict(kind='WarmStarter', cls=type(self).__name__, config=json.dumps(self.config()),
-              extra=json.dumps(dict(lambdas=list(self.lambdas)) | ({} if self.gain == 1 else dict(gain=sorted(self.gain.items()) if isinstance(self.gain, dict) else self.gain)) | meta, default=str))
+              extra=json.dumps(dict(lambdas=list(self.lambdas)) | ({} if self.gain == 1 else dict(gain=sorted(self.gain.items()) if isinstance(self.gain, dict) else self.gain)) | ({} if self.gain_mode == 'all' else dict(gain_mode=sorted(self.gain_mode.items()) if isinstance(self.gain_mode, dict) else self.gain_mode)) | meta, default=str))
     if dictionary is not None: t['dictionary.weight'] = dictionary.weight; md['dictionary'] = json.dumps(dict(stride=dictionary.stride))
     atomic_save_file(t, path, md)
 
@@ -408,6 +438,8 @@ def load_starter(path, # a file written by `WarmStarter.save` (or a warp_lca 0.1
     m.lambdas = sorted(float(l) for l in m.meta.get('lambdas') or [])
     g = m.meta.get('gain', 1.)  # a number, or [[λ, gain], ...] for a table
     m.gain = {float(l): float(v) for l, v in g} if isinstance(g, list) else float(g)
+    gm = m.meta.get('gain_mode', 'all')  # a mode, or [[λ, mode], ...] for a table
+    m.gain_mode = {float(l): v for l, v in gm} if isinstance(gm, list) else gm
     return m.to(device).eval()
 
 def stored_dictionary(path, device=None)->ConvDictionary|None:

@@ -20,14 +20,15 @@ from .dictionary import ConvDictionary
 from .metrics import Normalization, CIFAR10_NORM
 from .lca import lca, LCAResult
 from .thresholds import get_threshold, PENALTIES, THRESHOLDS
-from .predictor import WarmStarter, WarpCNN, StateScaler, active_counts, f1_score
-from .evaluate import run_dataset, compare_starts, Method
+from .predictor import WarmStarter, WarpCNN, StateScaler, check_gain_mode, active_counts, f1_score
+from .evaluate import run_dataset, cached_run, compare_starts, Method
 
 # %% auto #0
 __all__ = ['LOSSES', 'SOLVER_DEFAULTS', 'SOLVER_KEYS', 'lca_states_dataset', 'validate_warm_start', 'Batch', 'LossContext',
            'weighted_mse_laplace', 'plain_mse', 'mse_loss', 'weighted_loss', 'unroll', 'state_distance',
            'smooth_energy', 'relative_energy', 'refine_loss', 'TrainConfig', 'Progress', 'TrainResult', 'Trainer',
-           'train_predictor', 'plot_history', 'with_gain', 'start_lead', 'stable_gains', 'pick_gain', 'calibrate_gain']
+           'train_predictor', 'plot_history', 'with_gain', 'start_lead', 'stable_gains', 'pick_gain', 'pick_mode_gain',
+           'calibrate_gain']
 
 # %% ../nbs/08_train_predictor.ipynb #60be81a3
 def lca_states_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
@@ -728,14 +729,18 @@ def plot_history(history:list, # `TrainResult.history` (or the out_dir's history
 def _positive(v)->bool: return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) and v > 0
 
 def with_gain(starter:WarmStarter, # a trained starter
-              gain # the multiplier of its predicted states (> 0; relative to the states it was trained on, not to its current gain), or a {λ: multiplier} table
+              gain, # the multiplier of its predicted states (> 0; relative to the states it was trained on, not to its current gain), or a {λ: multiplier} table
+              mode=None # 'all' states, only the 'subthreshold' ones, or a {λ: mode} table (`apply_gain`); None: the starter's current mode
              )->WarmStarter:
     "A copy of `starter` whose `predict_states` returns `gain` × the trained prediction (a table: interpolated in λ, `gain_at`)."
+    mode = check_gain_mode(getattr(starter, 'gain_mode', 'all') if mode is None else mode)
+    if isinstance(mode, dict): mode = next(iter(mode.values())) if len(set(mode.values())) == 1 else {float(l): m for l, m in sorted(mode.items())}
     tab = isinstance(gain, dict)
     if not ((bool(gain) and all(map(_positive, [*gain, *gain.values()]))) if tab else _positive(gain)):
         raise ValueError(f"gain must be a finite number > 0 or a non-empty {{λ > 0: gain > 0}} table, got {gain!r}")
     if tab and len(set(gain.values())) == 1: gain, tab = next(iter(gain.values())), False  # one value: a number
     s = copy.deepcopy(starter); s.gain = {float(l): float(g) for l, g in sorted(gain.items())} if tab else float(gain)
+    s.gain_mode = mode
     return s
 
 def start_lead(warm:dict, zero:dict)->dict:
@@ -779,6 +784,15 @@ def pick_gain(rows:list, # `start_lead` rows with `lam` and `gain` (every gain a
     ok = [g for g in stable if dense[g] <= 1] or [g for g in stable if dense[g] == min(dense.values())]
     return max(ok, key=lambda g: (score[g], -abs(g - 1))), score, ok
 
+def pick_mode_gain(rows:list, # `start_lead` rows with `lam`, `gain` and `mode`
+                   margin:int=1 # see `stable_gains`
+                  )->tuple:
+    "`pick_gain` within each mode, then the mode whose pick has the largest score (ties: the first mode in the rows): (mode, gain, score, admissible)."
+    modes = list(dict.fromkeys(r.get('mode', 'all') for r in rows))
+    picks = {m: pick_gain([r for r in rows if r.get('mode', 'all') == m], margin) for m in modes}
+    m = max(modes, key=lambda m: (bool(picks[m][2]), picks[m][1][picks[m][0]], -modes.index(m)))
+    return (m, *picks[m])
+
 def calibrate_gain(starter:WarmStarter, # a trained starter
                    x:torch.Tensor, # normalised images it was not trained on (N, C, H, W)
                    dictionary:ConvDictionary,
@@ -787,19 +801,25 @@ def calibrate_gain(starter:WarmStarter, # a trained starter
                    iters:int=1000, # solver iterations (traced at log-spaced iterations)
                    solver:dict|None=None, # the solver's settings (default: the ones in the starter's file, `meta['solver']`)
                    batch_size:int=250, norm:Normalization|None=CIFAR10_NORM, progress:bool=True,
-                   per_lam:bool=False # one gain per λ (a {λ: gain} table, `gain_at` interpolates between) instead of one for all
+                   per_lam:bool=False, # one gain per λ (a {λ: gain} table, `gain_at` interpolates between) instead of one for all
+                   mode='all', # the gain multiplies 'all' predicted states or only the 'subthreshold' ones (`apply_gain`), or a tuple of modes to try
+                   cache_dir=None # keep every run there (`cached_run`): an interrupted calibration resumes, and one λ can run per process
                   )->dict:
-    "The gain (or, `per_lam`, the {λ: gain} table) picked by `pick_gain` from warm runs against the same solver from zero, with every run's leads."
+    """The gain and mode (or, `per_lam`, the {λ: gain} and {λ: mode} tables) picked by `pick_mode_gain` from warm runs
+    against the same solver from zero, with every run's leads."""
     if not len(gains): raise ValueError("gains must name at least one gain")
-    for g in gains: with_gain(starter, g)  # a bad gain fails before any run
+    modes = (mode,) if isinstance(mode, str) else tuple(mode)
+    if not modes: raise ValueError("mode must name at least one gain mode")
+    for m in modes:
+        for g in gains: with_gain(starter, g, m)  # a bad gain or mode fails before any run
     solver = dict(starter.meta.get('solver') or {}) if solver is None else dict(solver)
     rows = []
     for lam in lams:
-        run = lambda st: run_dataset(x, dictionary, lam, Method('lca', st, solver), iters=iters, batch_size=batch_size, norm=norm, progress=progress)
+        run = lambda st: cached_run(cache_dir, x, dictionary, lam, Method('lca', st, solver), iters=iters, batch_size=batch_size, norm=norm, progress=progress)
         zero = run(None)
-        rows += [dict(lam=float(lam), gain=float(g)) | start_lead(run(with_gain(starter, g)), zero) for g in gains]
+        rows += [dict(lam=float(lam), gain=float(g), mode=m) | start_lead(run(with_gain(starter, g, m)), zero) for m in modes for g in gains]
     if per_lam:
-        picks = {float(l): pick_gain([r for r in rows if r['lam'] == float(l)]) for l in lams}
-        best, score, ok = ({l: p[k] for l, p in picks.items()} for k in range(3))
-    else: best, score, ok = pick_gain(rows)
-    return dict(gain=best, score=score, admissible=ok, rows=rows, solver=solver, iters=iters, n=len(x), lams=[float(l) for l in lams])
+        picks = {float(l): pick_mode_gain([r for r in rows if r['lam'] == float(l)]) for l in lams}
+        best_mode, best, score, ok = ({l: p[k] for l, p in picks.items()} for k in range(4))
+    else: best_mode, best, score, ok = pick_mode_gain(rows)
+    return dict(gain=best, mode=best_mode, score=score, admissible=ok, rows=rows, solver=solver, iters=iters, n=len(x), lams=[float(l) for l in lams])

@@ -16,7 +16,7 @@ from .evaluate import iters_to_reach
 from .reports import method_color, metric_title, metric_hover, settings_text
 
 # %% auto #0
-__all__ = ['load_models', 'run_demo', 'summarize', 'print_table', 'convergence_report_figure', 'maps_report_figure',
+__all__ = ['load_models', 'demo_trace', 'run_demo', 'summarize', 'print_table', 'convergence_report_figure', 'maps_report_figure',
            'write_report', 'report_table']
 
 # %% ../nbs/15_demo.ipynb #7062f74c
@@ -42,22 +42,30 @@ def _run(name, x, dictionary, lam, iters, trace_every, u0=None, tau='auto', mome
     bar.close()
     return r, time.perf_counter() - t
 
+def demo_trace(iters:int, # N, the run's iterations
+               every:int=10 # trace interval up to N/5 (then 5× this)
+              )->list:
+    "The traced iterations: dense early where the fast methods overtake LCA, sparse late; N/10 and N always (LCA@N/10 is a reference too)."
+    late = iters // 5
+    return sorted(set(range(every, late + 1, every)) | set(range(late, iters + 1, 5 * every)) | {max(iters // 10, 1), iters})
+
 # %% ../nbs/15_demo.ipynb #976d5894
 def run_demo(out='warp_lca_demo_report.html', # HTML report path
              lam:float=0.15, # hard threshold λ (paper Table 1)
              iters:int=1000, # LCA iterations (paper: 1000)
              tau='auto', # plain LCA's τ: 'auto' = the stable τ of the dictionary (`stable_tau`); 100 = the paper's (Table 2)
              momentum:float=0.95, # heavy-ball β of the accelerated LCA row (its τ: 'auto')
-             trace_every:int=10, # record metrics every this many iterations
+             trace_every:int=10, # record metrics every this many iterations up to N/5, then 5× less often (`demo_trace`)
              n_tiles:int|None=32, # number of 32×32 tiles (None: all)
              photo:str='chelsea', # photograph for the activation maps
              photo_side:int=128, # its longer side in pixels
              device=None
             )->dict:
     "Run LCA, the accelerated LCA (and WARP-LCA if shipped, with its own solver settings) on the embedded photographs; print a table; write an HTML report."
+    if n_tiles is not None and not (isinstance(n_tiles, int) and n_tiles >= 1): raise ValueError(f"n_tiles must be an int >= 1 or None (all), got {n_tiles!r}")
     dictionary, W = load_models(device)
     x = CIFAR10_NORM(photo_tiles()[:n_tiles]).to(dictionary.weight.device)
-    trace = sorted(set(range(trace_every, iters + 1, trace_every)) | {max(iters // 10, 1), iters})  # LCA@N/10 is a reference too
+    trace = demo_trace(iters, trace_every)
     runs = {'LCA': _run('LCA', x, dictionary, lam, iters, trace, tau=tau), 'accelerated LCA': _run('accelerated LCA', x, dictionary, lam, iters, trace, momentum=momentum)}
     ws = {} if W is None else {k: W.defaults[k] for k in ('tau', 'momentum', 'threshold', 'nonneg')}  # the solver its predictor was trained for
     if W is not None:

@@ -45,6 +45,8 @@ def parse(argv=None):
     ap.add_argument('--cache', default=str(HERE / 'results' / 'cache'), help='local cache of the full runs (git-ignored)')
     ap.add_argument('--checkpoints', default=str(HERE / 'checkpoints'), help='summaries of the pieces (committed; shared with reproduction.py)')
     ap.add_argument('--timing-repeats', type=int, default=3)
+    ap.add_argument('--carry', action='store_true', help='keep the warm-start rows of the previous render of a set that this run does not measure '
+                    '(a starter file no longer at hand), marked with the date of the render that measured them and timed as then')
     return ap.parse_args(argv)
 
 
@@ -173,7 +175,8 @@ def table(name, s):
     for k, r in s['rows'].items():
         settings = settings_text(r)
         cost = '' if r['start_cost_iters'] is None else f" ({r['start_cost_iters']:.1f} LCA it.)"
-        L.append(f"| {k.split(' from ')[0]} ({settings}) | {r['start'] or 'zero'}{cost} | {fmt(r['iters'], '{}')} | {fmt(r['seconds'], '{:.1f}', '—')} | "
+        was = f" (carried: measured in the render of {r['carried']}, with that render's timing)" if r.get('carried') else ''
+        L.append(f"| {k.split(' from ')[0]} ({settings}) | {r['start'] or 'zero'}{cost}{was} | {fmt(r['iters'], '{}')} | {fmt(r['seconds'], '{:.1f}', '—')} | "
                  f"{fmt(r['iter_speedup'], '{:.1f}×', '—')} / {fmt(r['wall_speedup'], '{:.1f}×', '—')} | {r['psnr0']:.2f} | {r['psnr']:.2f} | {r['l0']:.1f} | "
                  f"{100 * r['not_worse']:.1f} % | {r['max_drop']:.2f} | {r['oscillating']} | {lead_text(r)} | {energy_text(r)} |")
     L += ["", "Seconds per iteration over the whole set (untraced, interleaved, best of repeats): " +
@@ -232,7 +235,18 @@ def command(a, name):
     n = f' --n {a.n}' if name.startswith('cifar') else f' --tiny-n {a.tiny_n}' if name == 'tiny' else ''
     return f"python benchmarks/time_to_quality.py --sets {name}{n} --iters {a.iters}" + (f" --shipped {a.shipped}" if a.shipped else '') + \
         ''.join(f" --starter '{s}'" for s in a.starter) + \
-        ''.join(f" --skip '{s}'" for s in a.skip)
+        ''.join(f" --skip '{s}'" for s in a.skip) + (' --carry' if a.carry else '')
+
+
+def carry(old, new):
+    "`new` with the warm-start rows (and speed-up curves) of `old` that it lacks, each marked `carried` with the date of `old`'s render."
+    if not old: return new
+    when = old['machine'].rsplit('; ', 1)[-1]
+    for k, r in old['rows'].items():
+        if k not in new['rows'] and r.get('start'):
+            new['rows'][k] = r | {'carried': r.get('carried') or when}
+            if k in old.get('curves', {}).get('speedup', {}): new['curves']['speedup'].setdefault(k, old['curves']['speedup'][k])
+    return new
 
 
 def load_sets(path:Path)->dict:
@@ -252,6 +266,7 @@ def main(argv=None):
         s = evaluate_set(name, a, D, sts)
         print(f'{name}: {time.perf_counter() - t0:.0f} s', flush=True)
         print('\n'.join(table(name, s)), flush=True)
+        if a.carry: s = carry(load_sets(js).get(name), s)
         sets = load_sets(js) | {name: s}  # written after every set: a later set's crash loses nothing
         js.write_text(json.dumps({n: sets[n] for n in SETS if n in sets}, indent=1, default=str))
     sets = {n: s for n, s in load_sets(js).items()}

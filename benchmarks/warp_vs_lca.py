@@ -5,7 +5,8 @@ For every λ, every solver (the paper's plain LCA at τ = 100, and the accelerat
 starter: final metrics after `--iters` iterations against the zero start of the same solver; the warm start's lead in
 mean PSNR at every traced iteration; iterations and wall-clock (starter included) to reach the zero start's final mean
 PSNR with no higher mean L0; and the share of images on which the warm start is not worse at the end. Runs go through
-`warp_lca.evaluate` and share `time_to_quality.py`'s cache (same methods, same keys).
+`warp_lca.evaluate` and share `time_to_quality.py`'s committed piece summaries (benchmarks/checkpoints/, same methods,
+same keys) and its local cache, so a run measured by one script is not run again by the other, on any machine.
 
     python benchmarks/warp_vs_lca.py [--n 1000] [--lams 0.15,0.5] [--iters 1000] [--starter NAME=PATH ...]
 """
@@ -13,7 +14,7 @@ import argparse, json
 from pathlib import Path
 from _results import HERE, machine, update_section, shipped_starters, seconds_per_iter, start_seconds
 from warp_lca.data import cifar10
-from warp_lca.evaluate import Method, cached_run, summary, speedup, not_worse
+from warp_lca.evaluate import Method, summarized_run, summary, speedup, not_worse, mean_curve
 from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.reports import settings_text
 from warp_lca.predictor import load_starter, lca_iterations
@@ -31,7 +32,8 @@ def parse(argv=None):
     ap.add_argument('--starter', action='append', default=[], help='NAME=PATH of a trained starter file (repeatable)')
     ap.add_argument('--shipped', default='v0,latest', help="shipped WARP versions to include ('latest' = LATEST_WARP)")
     ap.add_argument('--batch-size', type=int, default=250)
-    ap.add_argument('--cache', default=str(HERE / 'results' / 'cache'))
+    ap.add_argument('--cache', default=str(HERE / 'results' / 'cache'), help='local cache of the full runs (git-ignored)')
+    ap.add_argument('--checkpoints', default=str(HERE / 'checkpoints'), help='summaries of the pieces (committed; shared with time_to_quality.py)')
     ap.add_argument('--out', default=str(HERE / 'RESULTS.md'), help='results file (its section is replaced; the JSON goes to results/ beside it)')
     return ap.parse_args(argv)
 
@@ -48,14 +50,15 @@ def starters(a):
 def lead(zero, warm):
     "Warm minus zero mean PSNR at every iteration both traced: (smallest lead, the iteration where it is smallest)."
     common = [k for k in warm['iters'] if k in zero['iters'] and k > 0]
-    d = {k: float(warm['trace']['psnr'][warm['iters'].index(k)].mean() - zero['trace']['psnr'][zero['iters'].index(k)].mean()) for k in common}
+    pw, pz = mean_curve(warm, 'psnr'), mean_curve(zero, 'psnr')
+    d = {k: float(pw[warm['iters'].index(k)] - pz[zero['iters'].index(k)]) for k in common}
     k = min(d, key=d.get)
     return d[k], k
 
 
 def evaluate_lam(x, D, lam, sts, a, spi, sst):
     "solver -> dict(zero=summary, warm={starter: row}) at one λ."
-    run = lambda m, tag: cached_run(a.cache, x, D, lam, m, iters=a.iters, batch_size=a.batch_size, desc=f'λ={lam} {tag}')
+    run = lambda m, tag: summarized_run(a.checkpoints, x, D, lam, m, cache_dir=a.cache, iters=a.iters, batch_size=a.batch_size, desc=f'λ={lam} {tag}')
     out = {}
     for sname, (solver, settings) in SOLVERS.items():
         zero = run(Method(solver, settings=settings), f'{sname} zero')

@@ -21,7 +21,7 @@ from .metrics import Normalization, CIFAR10_NORM
 from .lca import lca, LCAResult
 from .thresholds import get_threshold, PENALTIES, THRESHOLDS
 from .predictor import WarmStarter, WarpCNN, StateScaler, check_gain_mode, active_counts, f1_score
-from .evaluate import run_dataset, cached_run, compare_starts, Method
+from .evaluate import run_dataset, cached_run, compare_starts, start_id, Method
 
 # %% auto #0
 __all__ = ['LOSSES', 'SOLVER_DEFAULTS', 'SOLVER_KEYS', 'lca_states_dataset', 'validate_warm_start', 'Batch', 'LossContext',
@@ -816,8 +816,12 @@ def calibrate_gain(starter:WarmStarter, # a trained starter
     rows = []
     for lam in lams:
         run = lambda st: cached_run(cache_dir, x, dictionary, lam, Method('lca', st, solver), iters=iters, batch_size=batch_size, norm=norm, progress=progress)
-        zero = run(None)
-        rows += [dict(lam=float(lam), gain=float(g), mode=m) | start_lead(run(with_gain(starter, g, m)), zero) for m in modes for g in gains]
+        zero, leads = run(None), {}
+        def lead(st):  # a start that is the same in two modes (gain 1) runs once
+            k = start_id(st)
+            if k not in leads: leads[k] = start_lead(run(st), zero)
+            return leads[k]
+        rows += [dict(lam=float(lam), gain=float(g), mode=m) | lead(with_gain(starter, g, m)) for m in modes for g in gains]
     if per_lam:
         picks = {float(l): pick_mode_gain([r for r in rows if r['lam'] == float(l)]) for l in lams}
         best_mode, best, score, ok = ({l: p[k] for l, p in picks.items()} for k in range(4))

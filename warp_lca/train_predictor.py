@@ -810,18 +810,16 @@ def calibrate_gain(starter:WarmStarter, # a trained starter
     if not len(gains): raise ValueError("gains must name at least one gain")
     modes = (mode,) if isinstance(mode, str) else tuple(mode)
     if not modes: raise ValueError("mode must name at least one gain mode")
-    for m in modes:
-        for g in gains: with_gain(starter, g, m)  # a bad gain or mode fails before any run
+    starts = [(m, float(g), with_gain(starter, g, m)) for m in modes for g in gains]  # a bad gain or mode fails before any run
+    starts = [(m, g, st, start_id(st)) for m, g, st in starts]  # a start that is the same in two modes (gain 1) runs once per λ
     solver = dict(starter.meta.get('solver') or {}) if solver is None else dict(solver)
     rows = []
     for lam in lams:
         run = lambda st: cached_run(cache_dir, x, dictionary, lam, Method('lca', st, solver), iters=iters, batch_size=batch_size, norm=norm, progress=progress)
         zero, leads = run(None), {}
-        def lead(st):  # a start that is the same in two modes (gain 1) runs once
-            k = start_id(st)
+        for m, g, st, k in starts:
             if k not in leads: leads[k] = start_lead(run(st), zero)
-            return leads[k]
-        rows += [dict(lam=float(lam), gain=float(g), mode=m) | lead(with_gain(starter, g, m)) for m in modes for g in gains]
+            rows.append(dict(lam=float(lam), gain=g, mode=m) | leads[k])
     if per_lam:
         picks = {float(l): pick_mode_gain([r for r in rows if r['lam'] == float(l)]) for l in lams}
         best_mode, best, score, ok = ({l: p[k] for l, p in picks.items()} for k in range(4))

@@ -10,7 +10,7 @@ import torch
 
 # %% auto #0
 __all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'cmd_encode', 'cmd_train_predictor', 'cmd_calibrate_starter',
-           'build_parser', 'run', 'main']
+           'cmd_calibrate_border', 'build_parser', 'run', 'main']
 
 # %% ../nbs/11_cli.ipynb #9ffbe8c3
 def _common(p):
@@ -57,6 +57,7 @@ def cmd_train_dictionary(a):
 
 # %% ../nbs/11_cli.ipynb #f1411641
 def _lams(s): return [float(v) for v in s.split(',')]
+def _ints(s): return [int(v) for v in s.split(',')]
 def _tau(s): return s if s == 'auto' else float(s)
 
 def _defaults(fn)->dict:
@@ -217,55 +218,101 @@ def _modes(s:str)->tuple:
     if not ms or any(m not in GAIN_MODES for m in ms): raise argparse.ArgumentTypeError(f"expected gain modes out of {', '.join(GAIN_MODES)} (comma-separated), got {s!r}")
     return ms
 
-def _parser_calibrate(sub):
-    from warp_lca.train_predictor import calibrate_gain
-    d = _defaults(calibrate_gain)
-    p = _common(sub.add_parser('calibrate-starter', help="pick the gain of a trained starter's predicted states by the warm start's lead over the zero start",
-                               description="Run the solver from zero and from the starter × each gain on held-out images; write the best as a new starter file."))
+def _held_out_args(p):
+    "The starter, the output file and the held-out images of a calibration."
     p.add_argument('--starter', required=True, help="a starter file (.safetensors), or a shipped version: v0, v1, v2, ...")
     p.add_argument('--out', required=True, help="the calibrated starter file to write (.safetensors)")
     p.add_argument('--dictionary', default='cifar10', help="'cifar10' (shipped) or a dictionary .safetensors")
     p.add_argument('--data', default='cifar10-train', help="images the starter was not trained on (a dataset name as for encode)")
     p.add_argument('--start', type=int, default=49750, help="index of the first image (default: the last 250 CIFAR-10 training images)")
     p.add_argument('--n-images', type=int, default=250, help="number of images")
+
+def _calibration_run_args(p, d):
+    "Iterations, batch size, cache and solver of a calibration's runs (`d`: the calibrating function's defaults)."
+    p.add_argument('--iters', type=int, default=d['iters'], help="solver iterations")
+    p.add_argument('--batch-size', type=int, default=d['batch_size'], help="images per solver call")
+    p.add_argument('--cache', default=None, help="a folder that keeps every run: an interrupted calibration resumes, and λ values can run in separate processes first")
+    _solver_args(p)
+
+def _parser_calibrate(sub):
+    from warp_lca.train_predictor import calibrate_gain
+    d = _defaults(calibrate_gain)
+    p = _common(sub.add_parser('calibrate-starter', help="pick the gain of a trained starter's predicted states by the warm start's lead over the zero start",
+                               description="Run the solver from zero and from the starter × each gain on held-out images; write the best as a new starter file."))
+    _held_out_args(p)
     p.add_argument('--lams', type=_lams, default=list(d['lams']), help="comma-separated λ values; a gain scores its worst lead over them and must end no denser than zero at each")
     p.add_argument('--gains', type=_lams, default=list(d['gains']), help="comma-separated candidate gains (> 0)")
     p.add_argument('--gain-mode', type=_modes, default='all', help="'all' (multiply every predicted state), 'subthreshold' (only the states of units not active at λ: "
                    "the active ones keep their size), or 'all,subthreshold' (try both; the better one is picked, per λ with --per-lam)")
     p.add_argument('--per-lam', action='store_true', help="one gain per λ (a table, linear in λ between them) instead of one for all")
-    p.add_argument('--iters', type=int, default=d['iters'], help="solver iterations")
-    p.add_argument('--batch-size', type=int, default=d['batch_size'], help="images per solver call")
-    p.add_argument('--cache', default=None, help="a folder that keeps every run: an interrupted calibration resumes, and λ values can run in separate processes first")
-    _solver_args(p)
+    _calibration_run_args(p, d)
     p.set_defaults(func=cmd_calibrate_starter)
 
 # %% ../nbs/11_cli.ipynb #c4a1b2d3
-def cmd_calibrate_starter(a):
-    "Run `calibrate_gain` from parsed arguments; save the starter with the best gain (and the table) to `--out`."
+def _held_out(a):
+    "(the starter's path, the starter, the dictionary, the normalisation, the held-out images, the solver settings) from parsed arguments."
     from warp_lca.data import load_images
     from warp_lca.metrics import CIFAR10_NORM, Normalization
-    from warp_lca.predictor import load_starter, stored_dictionary
+    from warp_lca.predictor import load_starter
     from warp_lca.pretrained import WARP_MODELS, asset
-    from warp_lca.train_predictor import calibrate_gain, with_gain
     path = asset(WARP_MODELS[a.starter]) if a.starter in WARP_MODELS else Path(a.starter)
     st, D = load_starter(path, device=a.device), load_dictionary(a.dictionary, a.device)
     st.matches(D)
     norm = Normalization(**st.meta['norm']) if 'norm' in st.meta else CIFAR10_NORM
     x = norm(load_images(a.data, a.n_images, a.start)).to(D.weight.device)
     solver = dict(st.meta.get('solver') or {}) | {k: getattr(a, k) for k in ('tau', 'momentum', 'threshold', 'nonneg') if getattr(a, k) is not None}
+    return path, st, D, norm, x, solver
+
+def cmd_calibrate_starter(a):
+    "Run `calibrate_gain` from parsed arguments; save the starter with the best gain (and the table) to `--out`."
+    from warp_lca.predictor import stored_dictionary
+    from warp_lca.train_predictor import calibrate_gain, with_gain
+    path, st, D, norm, x, solver = _held_out(a)
     cal = calibrate_gain(st, x, D, a.lams, a.gains, iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm, per_lam=a.per_lam, mode=a.gain_mode, cache_dir=a.cache)
     for r in cal['rows']: print(f"λ {r['lam']:g} gain {r['gain']:g} ({r['mode']}): smallest lead {r['min_lead']:+.3f} dB @{r['min_lead_at']}, at the end {r['final_lead']:+.3f} dB, "
                                 f"images not worse {100 * r['not_worse']:.1f} %, L0 × {r['l0_ratio']:.3f} of zero's, smallest energy lead {r['min_energy_lead']:+.2f} % @{r['min_energy_lead_at']}")
     out = with_gain(st, cal['gain'], cal['mode'])
-    meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain', 'gain_mode', 'calibration')}  # a calibrated file may be calibrated again
+    meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain', 'gain_mode', 'border', 'calibration')}  # a calibrated file may be calibrated again
     out.save(a.out, dictionary=stored_dictionary(path), **meta, calibration=cal | dict(data=a.data, start=a.start, source=str(a.starter)))
     txt = lambda g: ', '.join(map(txt, g)) if isinstance(g, list) else f'{g:g}' if isinstance(g, (int, float)) else str(g)
     per = lambda v: '; '.join(f'λ {l:g}: {txt(x)}' for l, x in v.items()) if a.per_lam else txt(v)
     print(f"gain {per(cal['gain'])}, mode {per(cal['mode'])} (admissible — codes no denser than the zero start's: {per(cal['admissible'])}) → {a.out}")
     return cal
 
+# %% ../nbs/11_cli.ipynb #c4a1b2e2
+def _parser_border(sub):
+    from warp_lca.train_predictor import calibrate_border
+    d = _defaults(calibrate_border)
+    p = _common(sub.add_parser('calibrate-border', help="give a starter a band along the image's edges with its own gain, picked by iterations to the reference",
+                               description="Run the solver from zero, from the starter and from the starter with each band and gain on held-out images; write the fastest admissible one."))
+    _held_out_args(p)
+    p.add_argument('--lams', type=_lams, default=list(d['lams']), help="comma-separated λ values; a setting scores its worst over them")
+    p.add_argument('--bands', type=_ints, default=list(d['bands']), help="comma-separated band widths in code positions (≥ 1)")
+    p.add_argument('--gains', type=_lams, default=list(d['gains']), help="comma-separated candidate gains of the band (> 0)")
+    p.add_argument('--gain-mode', choices=('all', 'subthreshold'), default=d['mode'], help="the band's gain mode")
+    p.add_argument('--per-lam', action='store_true', help="a gain per λ for the band (the starter's own gain at a λ is a candidate) instead of one for all")
+    p.add_argument('--ref-tau', type=float, default=100., help="τ of the plain-LCA reference (run from zero for --iters)")
+    _calibration_run_args(p, d)
+    p.set_defaults(func=cmd_calibrate_border)
+
+def cmd_calibrate_border(a):
+    "Run `calibrate_border` from parsed arguments; save the starter with the picked band to `--out`."
+    from warp_lca.predictor import stored_dictionary
+    from warp_lca.train_predictor import calibrate_border, with_border
+    path, st, D, norm, x, solver = _held_out(a)
+    cal = calibrate_border(st, x, D, a.lams, a.bands, a.gains, a.gain_mode, reference=dict(tau=a.ref_tau), iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm, cache_dir=a.cache, per_lam=a.per_lam)
+    for r in cal['rows']: print(f"λ {r['lam']:g} band {r['band']} gain {r['gain']:g}: iterations to the reference {r['iters'] or 'never'}, smallest lead {r['min_lead']:+.3f} dB @{r['min_lead_at']}, "
+                                f"at the end {r['final_lead']:+.3f} dB, images not worse {100 * r['not_worse']:.1f} %, L0 × {r['l0_ratio']:.3f} of zero's, oscillating {r['oscillating']}")
+    if cal['band'] is None: raise SystemExit("no admissible band: every setting ends denser, oscillates or trails the zero start more than the starter without a band; nothing written")
+    out = st if cal['band'] == 0 else with_border(st, cal['band'], cal['gain'], cal['mode'])
+    meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain', 'gain_mode', 'border', 'border_calibration')}
+    out.save(a.out, dictionary=stored_dictionary(path), **meta, border_calibration=cal | dict(data=a.data, start=a.start, source=str(a.starter)))
+    print(f"band {cal['band']}, gain {cal['gain']}, mode {cal['mode']} → {a.out}")
+    return cal
+
+
 # %% ../nbs/11_cli.ipynb #d0066661
-COMMANDS = [_parser_demo, _parser_train_dictionary, _parser_encode, _parser_train_predictor, _parser_calibrate]
+COMMANDS = [_parser_demo, _parser_train_dictionary, _parser_encode, _parser_train_predictor, _parser_calibrate, _parser_border]
 
 def build_parser()->argparse.ArgumentParser:
     "The `warp-lca` argument parser."

@@ -59,6 +59,9 @@ def start_id(start)->str|None:
         if g != 1: h.update(f'gain={sorted(g.items()) if isinstance(g, dict) else float(g)!r}'.encode())
         gm = getattr(m, 'gain_mode', 'all')
         if g != 1 and gm != 'all': h.update(f'gain_mode={sorted(gm.items()) if isinstance(gm, dict) else gm}'.encode())
+        if b := getattr(m, 'border', None):  # a border gain (`with_border`): another start
+            from warp_lca.predictor import _border_out
+            h.update(f"border={json.dumps(_border_out(b), sort_keys=True)}".encode())
         return h.hexdigest()[:16]
     return getattr(start, '__qualname__', None) or repr(start)
 

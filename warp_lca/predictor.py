@@ -15,8 +15,9 @@ from .dictionary import ConvDictionary, atomic_save_file
 
 # %% auto #0
 __all__ = ['STARTERS', 'GAIN_MODES', 'lam_channel', 'StateScaler', 'register_starter', 'WarmStarter', 'gain_at',
-           'check_gain_mode', 'active_gain', 'apply_gain', 'WarpCNN', 'sparse_init', 'conv_layers', 'flops',
-           'lca_iteration_flops', 'lca_iterations', 'active_counts', 'f1_score', 'load_starter', 'stored_dictionary']
+           'check_gain_mode', 'active_gain', 'apply_gain', 'border_mask', 'check_border', 'WarpCNN', 'sparse_init',
+           'conv_layers', 'flops', 'lca_iteration_flops', 'lca_iterations', 'active_counts', 'f1_score', 'load_starter',
+           'stored_dictionary']
 
 # %% ../nbs/07_predictor.ipynb #29a417ea
 def _lam_vector(lam, B:int, device=None, dtype=torch.float32, check:bool=True)->torch.Tensor:
@@ -126,6 +127,7 @@ class WarmStarter(nn.Module):
         self.meta, self.lambdas = {}, []  # what the file said; the λ values it was trained on
         self.gain = 1.  # multiplier of the predicted states at inference, or a {λ: multiplier} table (`calibrate_gain`, saved with the file); 1: as trained
         self.gain_mode = 'all'  # which predicted states the gain multiplies: 'all', or 'subthreshold' (only those of units not active at λ)
+        self.border = None  # or {'band', 'gain', 'mode'}: another gain for the states within `band` code positions of the image's edges (`with_border`)
 
     def config(self)->dict: raise NotImplementedError(f"{type(self).__name__} must define config()")
     @classmethod
@@ -222,12 +224,31 @@ def apply_gain(u:torch.Tensor, # predicted states (B, M, H, W)
     t = lv.to(u).view(-1, 1, 1, 1)
     return torch.where((u if nonneg else u.abs()) > t, u * gain_at(active_gain(gain, mode), lv), u * g)
 
+def border_mask(size, # the code's (H, W)
+                band:int, # width of the band, in code positions from each edge
+                device=None)->torch.Tensor:
+    "(H, W) bool: True within `band` positions of an edge."
+    m = torch.ones(*size, dtype=torch.bool, device=device)
+    m[band:size[0] - band, band:size[1] - band] = False
+    return m
+
+def check_border(border):
+    "Raise unless `border` is None or a {'band': int ≥ 1, 'gain': a gain (number or {λ: gain} table), 'mode': a gain mode} dict."
+    if border is None: return None
+    pos = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float('inf')
+    g = border.get('gain') if isinstance(border, dict) else None
+    ok = (isinstance(border, dict) and set(border) == {'band', 'gain', 'mode'} and isinstance(border['band'], int)
+          and not isinstance(border['band'], bool) and border['band'] >= 1
+          and ((bool(g) and all(map(pos, [*g, *g.values()]))) if isinstance(g, dict) else pos(g)))
+    if not ok: raise ValueError(f"border must be None or {{'band': int ≥ 1, 'gain': number > 0 or {{λ: gain}} table, 'mode': gain mode}}, got {border!r}")
+    check_gain_mode(border['mode']); return border
+
 @patch
 def predict_states(self:WarmStarter,
                    x:torch.Tensor, # normalised images (B, C, H, W)
                    lam # λ: a float or a (B,) tensor
                   )->torch.Tensor:
-    "Predicted LCA states u0 (B, M, ⌈H/s⌉, ⌈W/s⌉) in `x`'s dtype, times the starter's `gain` (`apply_gain`): eval mode, no gradients."
+    "Predicted LCA states u0 (B, M, ⌈H/s⌉, ⌈W/s⌉) in `x`'s dtype, times the starter's `gain` (`apply_gain`; near the edges the `border` gain): eval mode, no gradients."
     self.check_input(x)
     dt = next(self.parameters(), self.lo).dtype
     lv = _lam_vector(lam, x.shape[0], x.device, dt)
@@ -235,7 +256,9 @@ def predict_states(self:WarmStarter,
     was = self.training; self.eval()
     try:
         with torch.no_grad(): u = self.states(x.to(dt), lv)
-        return (u if self.gain == 1 else apply_gain(u, self.gain, lv, self.gain_mode, self.nonneg)).to(x.dtype)
+        v = u if self.gain == 1 else apply_gain(u, self.gain, lv, self.gain_mode, self.nonneg)
+        if b := self.border: v = torch.where(border_mask(u.shape[-2:], b['band'], u.device), apply_gain(u, b['gain'], lv, b['mode'], self.nonneg), v)
+        return v.to(x.dtype)
     finally: self.train(was)
 
 # %% ../nbs/07_predictor.ipynb #bcd49f65
@@ -395,6 +418,17 @@ def f1_score(counts:torch.Tensor)->float:
     return 1. if tp + fp + fn == 0 else 2 * tp / (2 * tp + fp + fn)
 
 # %% ../nbs/07_predictor.ipynb #d31f9817
+def _border_out(b):
+    "The `border` as JSON-able metadata (tables as sorted [[λ, value], ...] lists), or nothing."
+    tab = lambda v: sorted(v.items()) if isinstance(v, dict) else v
+    return {} if not b else dict(border=dict(band=b['band'], gain=tab(b['gain']), mode=tab(b['mode'])))
+
+def _border_in(b):
+    "`_border_out`'s metadata back as a `border` (None when absent)."
+    if not b: return None
+    tab = lambda v, f: {float(l): f(x) for l, x in v} if isinstance(v, list) else f(v)
+    return dict(band=int(b['band']), gain=tab(b['gain'], float), mode=tab(b['mode'], str))
+
 @patch
 def save(self:WarmStarter,
          path, # destination .safetensors
@@ -404,7 +438,7 @@ def save(self:WarmStarter,
     "Write the starter (weights, scaler, configuration, λ range, optionally the dictionary) to one safetensors file, atomically."
     t = {'starter.' + k: v for k, v in self.state_dict().items()}
     md = dict(kind='WarmStarter', cls=type(self).__name__, config=json.dumps(self.config()),
-              extra=json.dumps(dict(lambdas=list(self.lambdas)) | ({} if self.gain == 1 else dict(gain=sorted(self.gain.items()) if isinstance(self.gain, dict) else self.gain)) | ({} if self.gain_mode == 'all' else dict(gain_mode=sorted(self.gain_mode.items()) if isinstance(self.gain_mode, dict) else self.gain_mode)) | meta, default=str))
+              extra=json.dumps(dict(lambdas=list(self.lambdas)) | ({} if self.gain == 1 else dict(gain=sorted(self.gain.items()) if isinstance(self.gain, dict) else self.gain)) | ({} if self.gain_mode == 'all' else dict(gain_mode=sorted(self.gain_mode.items()) if isinstance(self.gain_mode, dict) else self.gain_mode)) | _border_out(self.border) | meta, default=str))
     if dictionary is not None: t['dictionary.weight'] = dictionary.weight; md['dictionary'] = json.dumps(dict(stride=dictionary.stride))
     atomic_save_file(t, path, md)
 
@@ -440,6 +474,7 @@ def load_starter(path, # a file written by `WarmStarter.save` (or a warp_lca 0.1
     m.gain = {float(l): float(v) for l, v in g} if isinstance(g, list) else float(g)
     gm = m.meta.get('gain_mode', 'all')  # a mode, or [[λ, mode], ...] for a table
     m.gain_mode = {float(l): v for l, v in gm} if isinstance(gm, list) else gm
+    m.border = _border_in(m.meta.get('border'))
     return m.to(device).eval()
 
 def stored_dictionary(path, device=None)->ConvDictionary|None:

@@ -9,7 +9,7 @@ from .dictionary import ConvDictionary
 
 # %% auto #0
 __all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'WARP_V3_COMMAND',
-           'WARP_V4_COMMAND', 'WARP_V5_COMMAND', 'COMMANDS', 'WARP_MODELS', 'LATEST_WARP', 'asset',
+           'WARP_V4_COMMAND', 'WARP_V5_COMMAND', 'WARP_V6_COMMAND', 'COMMANDS', 'WARP_MODELS', 'LATEST_WARP', 'asset',
            'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
@@ -50,12 +50,16 @@ WARP_V4_COMMAND = ("warp-lca encode --data cifar10-train --n-images 10240 --lams
 WARP_V5_COMMAND = ("warp-lca calibrate-starter --starter v4 --lams 0.15,0.5 --gains 1,1.6,1.8,2,2.2,2.5 --gain-mode all,subthreshold "
                    "--per-lam --threads 1 --out warp_lca/assets/cifar10_warp_v5.safetensors")  # v4's network, a gain and a gain mode per λ
 
+WARP_V6_COMMAND = ("warp-lca calibrate-border --starter v5 --lams 0.15,0.5 --bands 3,4,5 --gains 1.4,1.6,1.8 --per-lam --threads 1 "
+                   "--out warp_lca/assets/cifar10_warp_v6.safetensors")  # v5, with a gain of its own along the image's edges
+
 COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp_v0.safetensors': WARP_V0_COMMAND,
             'cifar10_warp_v1.safetensors': WARP_V1_COMMAND, 'cifar10_warp_v2.safetensors': WARP_V2_COMMAND,
             'cifar10_warp_v3.safetensors': WARP_V3_COMMAND, 'cifar10_warp_v4.safetensors': WARP_V4_COMMAND,
-            'cifar10_warp_v5.safetensors': WARP_V5_COMMAND}
+            'cifar10_warp_v5.safetensors': WARP_V5_COMMAND, 'cifar10_warp_v6.safetensors': WARP_V6_COMMAND}
 WARP_MODELS = {'v0': 'cifar10_warp_v0.safetensors', 'v1': 'cifar10_warp_v1.safetensors', 'v2': 'cifar10_warp_v2.safetensors',
-               'v3': 'cifar10_warp_v3.safetensors', 'v4': 'cifar10_warp_v4.safetensors', 'v5': 'cifar10_warp_v5.safetensors'}  # version -> shipped file
+               'v3': 'cifar10_warp_v3.safetensors', 'v4': 'cifar10_warp_v4.safetensors', 'v5': 'cifar10_warp_v5.safetensors',
+               'v6': 'cifar10_warp_v6.safetensors'}  # version -> shipped file
 LATEST_WARP = 'v4'
 
 def asset(name:str)->Path:

@@ -20,15 +20,15 @@ from .dictionary import ConvDictionary
 from .metrics import Normalization, CIFAR10_NORM
 from .lca import lca, LCAResult
 from .thresholds import get_threshold, PENALTIES, THRESHOLDS
-from .predictor import WarmStarter, WarpCNN, StateScaler, check_gain_mode, active_counts, f1_score
-from .evaluate import run_dataset, cached_run, compare_starts, start_id, Method
+from .predictor import WarmStarter, WarpCNN, StateScaler, check_gain_mode, check_border, gain_at, active_counts, f1_score
+from .evaluate import run_dataset, cached_run, compare_starts, start_id, Method, mean_curve, time_to_quality
 
 # %% auto #0
 __all__ = ['LOSSES', 'SOLVER_DEFAULTS', 'SOLVER_KEYS', 'lca_states_dataset', 'validate_warm_start', 'Batch', 'LossContext',
            'weighted_mse_laplace', 'plain_mse', 'mse_loss', 'weighted_loss', 'unroll', 'state_distance',
            'smooth_energy', 'relative_energy', 'refine_loss', 'TrainConfig', 'Progress', 'TrainResult', 'Trainer',
            'train_predictor', 'plot_history', 'with_gain', 'start_lead', 'stable_gains', 'pick_gain', 'pick_mode_gain',
-           'calibrate_gain']
+           'calibrate_gain', 'with_border', 'pick_border', 'pick_border_per_lam', 'calibrate_border']
 
 # %% ../nbs/08_train_predictor.ipynb #60be81a3
 def lca_states_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
@@ -825,3 +825,89 @@ def calibrate_gain(starter:WarmStarter, # a trained starter
         best_mode, best, score, ok = ({l: p[k] for l, p in picks.items()} for k in range(4))
     else: best_mode, best, score, ok = pick_mode_gain(rows)
     return dict(gain=best, mode=best_mode, score=score, admissible=ok, rows=rows, solver=solver, iters=iters, n=len(x), lams=[float(l) for l in lams])
+
+# %% ../nbs/08_train_predictor.ipynb #b0d3e1a2
+def with_border(starter:WarmStarter, # a trained (and perhaps calibrated) starter
+                band:int, # width of the band along the edges, in code positions (≥ 1)
+                gain, # the band's gain (a number or a {λ: gain} table, relative to the trained prediction)
+                mode='all' # the band's gain mode (`apply_gain`)
+               )->WarmStarter:
+    "A copy of `starter` whose states within `band` code positions of an edge get their own `gain` and `mode`."
+    s = copy.deepcopy(starter)
+    s.border = check_border(dict(band=band, gain={float(l): float(g) for l, g in sorted(gain.items())} if isinstance(gain, dict) else gain, mode=mode))
+    return s
+
+def pick_border(rows:list # rows with `band` (0: no band), `gain`, `lam`, `iters` (to the reference; None: never) and `start_lead`'s keys
+               )->tuple:
+    """The (band, gain) with the fewest worst iterations to the reference over the λ (ties: the larger worst lead) among the
+    admissible ones — no image oscillating, codes no denser than the zero start's, and a worst lead no smaller than the
+    starter's without a band (or than 0, if that is smaller) — with the scores and the admissible settings."""
+    keys = list(dict.fromkeys((r['band'], r['gain']) for r in rows))
+    of = lambda k: [r for r in rows if (r['band'], r['gain']) == k]
+    lead = {k: min(r['min_lead'] for r in of(k)) for k in keys}
+    its = {k: max(float('inf') if r['iters'] is None else r['iters'] for r in of(k)) for k in keys}
+    floor = min(0., *(lead[k] for k in keys if k[0] == 0))
+    ok = [k for k in keys if lead[k] >= floor and all(r['l0_ratio'] <= 1 and not r.get('oscillating', 0) for r in of(k))]
+    score = {k: (its[k], lead[k]) for k in keys}
+    return (min(ok, key=lambda k: (its[k], -lead[k])) if ok else None), score, ok
+
+def pick_border_per_lam(rows:list # as for `pick_border`
+                       )->tuple:
+    """For each band width, each λ's best gain by `pick_border`'s rule on that λ's rows (the starter's own gain, band 0, is a
+    candidate: None); then the band whose picks have the fewest worst iterations (ties: the larger worst lead). Returns
+    (band, {λ: gain or None}, scores, admissible bands); band 0 when the starter's own gain wins at every λ."""
+    lams, bands = list(dict.fromkeys(r['lam'] for r in rows)), sorted({r['band'] for r in rows} - {0})
+    at = lambda b, l: pick_border([r for r in rows if r['lam'] == l and r['band'] in (0, b)])[0]
+    picks = {b: {l: at(b, l) for l in lams} for b in bands}
+    row = lambda l, k: next(r for r in rows if r['lam'] == l and (r['band'], r['gain']) == k)
+    ok = [b for b in bands if all(picks[b].values())]
+    score = {b: (max(float('inf') if row(l, k)['iters'] is None else row(l, k)['iters'] for l, k in picks[b].items()),
+                 min(row(l, k)['min_lead'] for l, k in picks[b].items())) for b in ok}
+    if not ok: return None, {}, score, ok
+    b = min(ok, key=lambda b: (score[b][0], -score[b][1]))
+    gains = {l: None if k[0] == 0 else k[1] for l, k in picks[b].items()}
+    return (0 if all(g is None for g in gains.values()) else b), gains, score, ok
+
+def _own_at(starter, lam:float)->tuple:
+    "The starter's own (gain, mode) at `lam`: what a band with the gain None carries."
+    m = starter.gain_mode
+    if isinstance(m, dict): m = m[min(m, key=lambda l: abs(l - lam))]
+    return float(gain_at(starter.gain, torch.tensor([float(lam)], dtype=torch.float64)).flatten()[0]) if isinstance(starter.gain, dict) else float(starter.gain), m
+
+
+# %% ../nbs/08_train_predictor.ipynb #b0d3e1a3
+def calibrate_border(starter:WarmStarter, # a trained (and perhaps calibrated) starter: the middle keeps its gain
+                     x:torch.Tensor, # normalised images it was not trained on (N, C, H, W)
+                     dictionary:ConvDictionary,
+                     lams=(0.15,), # λ values; a setting's score is its worst over them
+                     bands=(2, 3, 4), # candidate band widths (code positions)
+                     gains=(1.4, 1.6, 1.8), # candidate gains of the band
+                     mode='all', # the band's gain mode
+                     reference:dict|None=None, # settings of the plain-LCA reference (default τ 100), run from zero for `iters`
+                     iters:int=1000, solver:dict|None=None, # the warm solver's settings (default: the starter file's `meta['solver']`)
+                     batch_size:int=250, norm:Normalization|None=CIFAR10_NORM, progress:bool=True,
+cache_dir=None, # keep every run there (`cached_run`): an interrupted calibration resumes
+                     per_lam:bool=False # a gain per λ for the band (`pick_border_per_lam`; the starter's own gain is a candidate)
+                    )->dict:
+    """The band and its gain picked by `pick_border` (or `pick_border_per_lam`) from warm runs (the starter as it is, band 0,
+    among them), with every run's row. With `per_lam` the gain and mode are {λ: value} tables, ready for `with_border`."""
+    if not len(bands) or not len(gains): raise ValueError("bands and gains must each name at least one value")
+    starts = [((0, 1.), starter)] + [((b, float(g)), with_border(starter, b, g, mode)) for b in bands for g in gains]  # bad values fail before any run
+    solver = dict(starter.meta.get('solver') or {}) if solver is None else dict(solver)
+    rows = []
+    for lam in lams:
+        run = lambda st, s=solver: cached_run(cache_dir, x, dictionary, lam, Method('lca', st, s), iters=iters, batch_size=batch_size, norm=norm, progress=progress)
+        ref = run(None, reference or dict(tau=100.))
+        target = dict(psnr=float(mean_curve(ref, 'psnr')[-1]), l0=float(mean_curve(ref, 'l0')[-1]))
+        zero = run(None)
+        for (b, g), st in starts:
+            r = run(st); rows.append(dict(lam=float(lam), band=b, gain=g, iters=time_to_quality(r, **target)['iters']) | start_lead(r, zero))
+    if per_lam:
+        band, picks, score, ok = pick_border_per_lam(rows)
+        own = {l: _own_at(starter, l) for l, g in picks.items() if g is None}
+        gain, mode = ({l: own[l][0] if g is None else g for l, g in picks.items()}, {l: own[l][1] if g is None else mode for l, g in picks.items()}) if band else (None, mode)
+        return dict(band=band, gain=gain, mode=mode, picks=picks, score=[dict(band=b, iters=i, min_lead=l) for b, (i, l) in score.items()], admissible=ok,
+                    rows=rows, solver=solver, iters=iters, n=len(x), lams=[float(l) for l in lams])
+    best, score, ok = pick_border(rows)
+    return dict(band=best and best[0], gain=best and best[1], mode=mode, score=[dict(band=b, gain=g, iters=i, min_lead=l) for (b, g), (i, l) in score.items()], admissible=[list(k) for k in ok], rows=rows, solver=solver, iters=iters, n=len(x), lams=[float(l) for l in lams])
+

@@ -834,7 +834,8 @@ def with_border(starter:WarmStarter, # a trained (and perhaps calibrated) starte
                )->WarmStarter:
     "A copy of `starter` whose states within `band` code positions of an edge get their own `gain` and `mode`."
     s = copy.deepcopy(starter)
-    s.border = check_border(dict(band=band, gain={float(l): float(g) for l, g in sorted(gain.items())} if isinstance(gain, dict) else gain, mode=mode))
+    tab = lambda v, f: {float(l): f(x) for l, x in sorted(v.items())} if isinstance(v, dict) else v  # float keys: the id survives a save
+    s.border = check_border(dict(band=band, gain=tab(gain, float), mode=tab(check_gain_mode(mode), str)))
     return s
 
 def pick_border(rows:list # rows with `band` (0: no band), `gain`, `lam`, `iters` (to the reference; None: never) and `start_lead`'s keys

@@ -263,17 +263,21 @@ def _held_out(a):
     solver = dict(st.meta.get('solver') or {}) | {k: getattr(a, k) for k in ('tau', 'momentum', 'threshold', 'nonneg') if getattr(a, k) is not None}
     return path, st, D, norm, x, solver
 
+def _save_calibrated(a, path, st, out, key:str, cal:dict):
+    "Write `out` to `--out` with `st`'s metadata, less what the file writes from the starter itself (sha, λ range, gain, mode, border), and `cal` under `key`."
+    from warp_lca.predictor import stored_dictionary
+    meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain', 'gain_mode', 'border', key)}  # a calibrated file may be calibrated again
+    out.save(a.out, dictionary=stored_dictionary(path), **meta, **{key: cal | dict(data=a.data, start=a.start, source=str(a.starter))})
+
 def cmd_calibrate_starter(a):
     "Run `calibrate_gain` from parsed arguments; save the starter with the best gain (and the table) to `--out`."
-    from warp_lca.predictor import stored_dictionary
     from warp_lca.train_predictor import calibrate_gain, with_gain
     path, st, D, norm, x, solver = _held_out(a)
     cal = calibrate_gain(st, x, D, a.lams, a.gains, iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm, per_lam=a.per_lam, mode=a.gain_mode, cache_dir=a.cache)
     for r in cal['rows']: print(f"λ {r['lam']:g} gain {r['gain']:g} ({r['mode']}): smallest lead {r['min_lead']:+.3f} dB @{r['min_lead_at']}, at the end {r['final_lead']:+.3f} dB, "
                                 f"images not worse {100 * r['not_worse']:.1f} %, L0 × {r['l0_ratio']:.3f} of zero's, smallest energy lead {r['min_energy_lead']:+.2f} % @{r['min_energy_lead_at']}")
     out = with_gain(st, cal['gain'], cal['mode'])
-    meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain', 'gain_mode', 'border', 'calibration')}  # a calibrated file may be calibrated again
-    out.save(a.out, dictionary=stored_dictionary(path), **meta, calibration=cal | dict(data=a.data, start=a.start, source=str(a.starter)))
+    _save_calibrated(a, path, st, out, 'calibration', cal)
     txt = lambda g: ', '.join(map(txt, g)) if isinstance(g, list) else f'{g:g}' if isinstance(g, (int, float)) else str(g)
     per = lambda v: '; '.join(f'λ {l:g}: {txt(x)}' for l, x in v.items()) if a.per_lam else txt(v)
     print(f"gain {per(cal['gain'])}, mode {per(cal['mode'])} (admissible — codes no denser than the zero start's: {per(cal['admissible'])}) → {a.out}")
@@ -281,6 +285,7 @@ def cmd_calibrate_starter(a):
 
 # %% ../nbs/11_cli.ipynb #c4a1b2e2
 def _parser_border(sub):
+    from warp_lca.predictor import GAIN_MODES
     from warp_lca.train_predictor import calibrate_border
     d = _defaults(calibrate_border)
     p = _common(sub.add_parser('calibrate-border', help="give a starter a band along the image's edges with its own gain, picked by iterations to the reference",
@@ -289,7 +294,7 @@ def _parser_border(sub):
     p.add_argument('--lams', type=_lams, default=list(d['lams']), help="comma-separated λ values; a setting scores its worst over them")
     p.add_argument('--bands', type=_ints, default=list(d['bands']), help="comma-separated band widths in code positions (≥ 1)")
     p.add_argument('--gains', type=_lams, default=list(d['gains']), help="comma-separated candidate gains of the band (> 0)")
-    p.add_argument('--gain-mode', choices=('all', 'subthreshold'), default=d['mode'], help="the band's gain mode")
+    p.add_argument('--gain-mode', choices=GAIN_MODES, default=d['mode'], help="the band's gain mode")
     p.add_argument('--per-lam', action='store_true', help="a gain per λ for the band (the starter's own gain at a λ is a candidate) instead of one for all")
     p.add_argument('--ref-tau', type=float, default=100., help="τ of the plain-LCA reference (run from zero for --iters)")
     _calibration_run_args(p, d)
@@ -297,7 +302,6 @@ def _parser_border(sub):
 
 def cmd_calibrate_border(a):
     "Run `calibrate_border` from parsed arguments; save the starter with the picked band to `--out`."
-    from warp_lca.predictor import stored_dictionary
     from warp_lca.train_predictor import calibrate_border, with_border
     path, st, D, norm, x, solver = _held_out(a)
     cal = calibrate_border(st, x, D, a.lams, a.bands, a.gains, a.gain_mode, reference=dict(tau=a.ref_tau), iters=a.iters, solver=solver, batch_size=a.batch_size, norm=norm, cache_dir=a.cache, per_lam=a.per_lam)
@@ -305,8 +309,7 @@ def cmd_calibrate_border(a):
                                 f"at the end {r['final_lead']:+.3f} dB, images not worse {100 * r['not_worse']:.1f} %, L0 × {r['l0_ratio']:.3f} of zero's, oscillating {r['oscillating']}")
     if cal['band'] is None: raise SystemExit("no admissible band: every setting ends denser, oscillates or trails the zero start more than the starter without a band; nothing written")
     out = st if cal['band'] == 0 else with_border(st, cal['band'], cal['gain'], cal['mode'])
-    meta = {k: v for k, v in st.meta.items() if k not in ('sha', 'lambdas', 'gain', 'gain_mode', 'border', 'border_calibration')}
-    out.save(a.out, dictionary=stored_dictionary(path), **meta, border_calibration=cal | dict(data=a.data, start=a.start, source=str(a.starter)))
+    _save_calibrated(a, path, st, out, 'border_calibration', cal)
     print(f"band {cal['band']}, gain {cal['gain']}, mode {cal['mode']} → {a.out}")
     return cal
 

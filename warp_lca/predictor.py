@@ -15,9 +15,9 @@ from .dictionary import ConvDictionary, atomic_save_file
 
 # %% auto #0
 __all__ = ['STARTERS', 'GAIN_MODES', 'lam_channel', 'StateScaler', 'register_starter', 'WarmStarter', 'gain_at',
-           'check_gain_mode', 'active_gain', 'apply_gain', 'border_mask', 'check_border', 'WarpCNN', 'sparse_init',
-           'conv_layers', 'flops', 'lca_iteration_flops', 'lca_iterations', 'active_counts', 'f1_score', 'load_starter',
-           'stored_dictionary']
+           'check_gain_mode', 'gain_value', 'active_gain', 'apply_gain', 'border_mask', 'check_border', 'WarpCNN',
+           'sparse_init', 'conv_layers', 'flops', 'lca_iteration_flops', 'lca_iterations', 'active_counts', 'f1_score',
+           'load_starter', 'stored_dictionary']
 
 # %% ../nbs/07_predictor.ipynb #29a417ea
 def _lam_vector(lam, B:int, device=None, dtype=torch.float32, check:bool=True)->torch.Tensor:
@@ -204,11 +204,14 @@ def check_gain_mode(mode):
     if not ok: raise ValueError(f"gain mode must be one of {GAIN_MODES} or a non-empty {{λ > 0: mode}} table of them, got {mode!r}")
     return mode
 
+def gain_value(gain, lam:float)->float:
+    "The gain (a number or a {λ: gain} table, `gain_at`) at one λ, as a float."
+    return float(gain_at(gain, torch.tensor([float(lam)], dtype=torch.float64)).flatten()[0]) if isinstance(gain, dict) else float(gain)
+
 def active_gain(gain, mode):
     "The multiplier of the active states: `gain` where the mode is 'all', 1 where it is 'subthreshold' (a number, or a {λ: multiplier} table)."
     if isinstance(mode, str): return gain if mode == 'all' else 1.
-    at = lambda l: float(gain_at(gain, torch.tensor([float(l)], dtype=torch.float64)).flatten()[0]) if isinstance(gain, dict) else float(gain)
-    return {float(l): at(l) if m == 'all' else 1. for l, m in mode.items()}
+    return {float(l): gain_value(gain, l) if m == 'all' else 1. for l, m in mode.items()}
 
 def apply_gain(u:torch.Tensor, # predicted states (B, M, H, W)
                gain, # a number or a {λ: gain} table (`gain_at`)

@@ -20,7 +20,7 @@ from .dictionary import ConvDictionary
 from .metrics import Normalization, CIFAR10_NORM
 from .lca import lca, LCAResult
 from .thresholds import get_threshold, PENALTIES, THRESHOLDS
-from .predictor import WarmStarter, WarpCNN, StateScaler, check_gain_mode, check_border, gain_at, active_counts, f1_score
+from .predictor import WarmStarter, WarpCNN, StateScaler, check_gain_mode, check_border, gain_value, active_counts, f1_score
 from .evaluate import run_dataset, cached_run, compare_starts, start_id, Method, mean_curve, time_to_quality
 
 # %% auto #0
@@ -873,7 +873,7 @@ def _own_at(starter, lam:float)->tuple:
     "The starter's own (gain, mode) at `lam`: what a band with the gain None carries."
     m = starter.gain_mode
     if isinstance(m, dict): m = m[min(m, key=lambda l: abs(l - lam))]
-    return float(gain_at(starter.gain, torch.tensor([float(lam)], dtype=torch.float64)).flatten()[0]) if isinstance(starter.gain, dict) else float(starter.gain), m
+    return gain_value(starter.gain, lam), m
 
 
 # %% ../nbs/08_train_predictor.ipynb #b0d3e1a3
@@ -887,7 +887,7 @@ def calibrate_border(starter:WarmStarter, # a trained (and perhaps calibrated) s
                      reference:dict|None=None, # settings of the plain-LCA reference (default τ 100), run from zero for `iters`
                      iters:int=1000, solver:dict|None=None, # the warm solver's settings (default: the starter file's `meta['solver']`)
                      batch_size:int=250, norm:Normalization|None=CIFAR10_NORM, progress:bool=True,
-cache_dir=None, # keep every run there (`cached_run`): an interrupted calibration resumes
+                     cache_dir=None, # keep every run there (`cached_run`): an interrupted calibration resumes
                      per_lam:bool=False # a gain per λ for the band (`pick_border_per_lam`; the starter's own gain is a candidate)
                     )->dict:
     """The band and its gain picked by `pick_border` (or `pick_border_per_lam`) from warm runs (the starter as it is, band 0,

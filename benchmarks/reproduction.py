@@ -49,6 +49,7 @@ def parse(argv=None):
     ap.add_argument('--photo-side', type=int, default=None, help='downscale photographs to this longer side (default: full size)')
     ap.add_argument('--iters-scale', type=float, default=1., help='multiply every iteration count (smoke tests only: the output says so)')
     ap.add_argument('--lca-only', action='store_true', help='do not load the shipped predictors')
+    ap.add_argument('--warps', default=None, help='comma-separated shipped WARP versions to run (default: v0 and the latest, LATEST_WARP)')
     ap.add_argument('--batch-size', type=int, default=250)
     ap.add_argument('--timing-n', type=int, default=250, help='images timed (untraced) for the wall-clock speed-up')
     ap.add_argument('--device', default='cpu', help="torch device for the solvers, predictors and classifiers (e.g. 'cuda')")
@@ -352,7 +353,7 @@ def main(argv=None):
     from warp_lca.pretrained import cifar10_dictionary
     D, warps = cifar10_dictionary(a.device), {}
     if not a.lca_only:
-        try: warps = R.shipped_warps(a.device)
+        try: warps = R.shipped_warps(a.device, a.warps and [v.strip() for v in a.warps.split(',') if v.strip()])
         except FileNotFoundError as e: print(f'no predictor ({e}): baselines only', flush=True)
     for exp in [e for e in EXPERIMENTS if e in a.experiments]:
         t0 = time.perf_counter()

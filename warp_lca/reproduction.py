@@ -52,10 +52,15 @@ def warp_method(warp, # a `WarpLCA`: its `defaults` name the solver its predicto
     return Method('accelerated' if d['momentum'] else 'lca', warp.starter, {k: d[k] for k in usual if not same(k)}, name)
 
 # %% ../nbs/18_reproduction.ipynb #7c3d5e18
-def shipped_warps(device=None)->dict:
-    "version -> shipped `WarpLCA`: 'v0' (the paper's plain LCA at τ = 100) and `LATEST_WARP` when that is another model."
+def shipped_warps(device=None,
+                  versions=None # shipped versions to load, e.g. ('v0', 'v4', 'v6'); default: v0 and `LATEST_WARP`
+                 )->dict:
+    "version -> shipped `WarpLCA`: by default 'v0' (the paper's plain LCA at τ = 100) and `LATEST_WARP` when that is another model."
     from warp_lca import pretrained
-    return {v: pretrained.cifar10_warp(device, version=v) for v in dict.fromkeys(('v0', pretrained.LATEST_WARP))}
+    vs = ('v0', pretrained.LATEST_WARP) if versions is None else tuple(versions)
+    bad = [v for v in vs if v not in pretrained.WARP_MODELS]
+    if bad: raise ValueError(f"versions: expected shipped versions out of {', '.join(pretrained.WARP_MODELS)}, got {bad}")
+    return {v: pretrained.cifar10_warp(device, version=v) for v in dict.fromkeys(vs)}
 
 # %% ../nbs/18_reproduction.ipynb #0b7f2e61
 LCA_PAPER, LCA_STABLE, ACCEL = 'lca-paper', 'lca-stable', 'accelerated'  # roles of the baselines

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 from _results import HERE, machine, update_section, shipped_starters, seconds_per_iter, start_seconds
 from warp_lca.data import cifar10, load_images, photos
-from warp_lca.evaluate import Method, summarized_run, time_to_quality, not_worse, iters_to_reach, mean_curve, run_key, merge_summaries, _pieces, _plan
+from warp_lca.evaluate import Method, summarized_run, time_to_quality, not_worse, iters_to_reach, mean_curve, merge_summaries, summary_paths
 from warp_lca.metrics import CIFAR10_NORM
 from warp_lca.reports import settings_text
 from warp_lca.predictor import load_starter, lca_iterations
@@ -107,9 +107,8 @@ class Recorded:
 
 
 def piece_paths(x, D, lam, method, a)->list:
-    "Where `summarized_run` keeps the piece summaries of `method` over `x` with this command's iterations and batch size."
-    kw, n = _plan(x, None, dict(iters=a.iters, batch_size=a.batch_size))
-    return [Path(a.checkpoints) / f'{run_key(xs, D, ls, method, **kw)}.pt' for _, xs, ls in _pieces(x, lam, n)]
+    "Where this command's `summarized_run` of `method` over `x` keeps its piece summaries."
+    return summary_paths(a.checkpoints, x, D, lam, method, iters=a.iters, batch_size=a.batch_size)
 
 
 def recorded_summary(x, D, lam, method, a):
@@ -123,8 +122,7 @@ def recorded(old, ms, spi, x, D, lam, a):
     re-read from their committed pieces, their start seconds scaled by this render's solver timing over the one they were timed with."""
     out = {}
     for k, r in (old or {}).get('rows', {}).items():
-        rec = r.get('recorded') or (dict(key=old['methods'][k][0], start_seconds=old['start_seconds'].get(r['start']),
-                                         seconds_per_iter=old['seconds_per_iter'][r['solver']]) if k in old.get('methods', {}) else None)
+        rec = r.get('recorded')  # every row keeps what identifies and times it
         if k in ms or not r.get('start') or not rec or rec['start_seconds'] is None or r['solver'] not in spi: continue
         key = rec['key']
         m = Method(key['solver'], Recorded(r['start'], rec['start_seconds'] * spi[r['solver']] / rec['seconds_per_iter'], r['start_cost_iters']), key['settings'])
@@ -160,11 +158,15 @@ def evaluate_set(name, a, D, sts, old=None):
                 curves=dict(targets=grid, speedup={k: curve(run, runs[ref], grid) for k, run in runs.items() if k != ref}))
 
 
+def goal(r0, spi):
+    "The reference run's final mean L0 (in the curves' own precision: the reference reaches itself) and its untraced wall-clock."
+    return float(mean_curve(r0, 'l0')[-1]), r0['iters'][-1] * spi['lca']
+
+
 def rows(runs, ref, psnr, ms, spi, sst, sts, D, x):
     "One row per run; the target is the reference's final mean PSNR `psnr` (the grid's top) with its final mean L0, in the curves' own precision."
     r0 = runs[ref]
-    l0 = float(mean_curve(r0, 'l0')[-1])  # the curves' own precision: the reference reaches itself
-    t_ref = r0['iters'][-1] * spi['lca']
+    l0, t_ref = goal(r0, spi)
     size = tuple((x[0] if isinstance(x, list) else x).shape[-2:])
     out = {}
     for k, run in runs.items():
@@ -190,7 +192,7 @@ def exact(rs, runs, ms, ref, psnr, spi, sst, x, D, lam, a, name):
     """Refine each row's crossing of the log grid: run the same start to the grid's crossing again, tracing every iteration since the
     grid's point before (cheap: no further than the crossing); the row's iterations, seconds and speed-ups become the exact ones."""
     r0 = runs[ref]
-    l0, t_ref = float(mean_curve(r0, 'l0')[-1]), r0['iters'][-1] * spi['lca']
+    l0, t_ref = goal(r0, spi)
     for k, r in rs.items():
         m, solver = ms[k]
         if k == ref or r['iters'] is None or isinstance(m.start, Recorded): continue
@@ -348,10 +350,11 @@ def main(argv=None):
     js = res / 'time_to_quality.json'
     for name in filter(None, a.sets.split(',')):  # --sets '': no set measured, the section re-rendered from the results file
         t0 = time.perf_counter()
-        s = evaluate_set(name, a, D, sts, load_sets(js).get(name))
+        old = load_sets(js).get(name)
+        s = evaluate_set(name, a, D, sts, old)
         print(f'{name}: {time.perf_counter() - t0:.0f} s', flush=True)
         print('\n'.join(table(name, s)), flush=True)
-        if a.carry: s = carry(load_sets(js).get(name), s)
+        if a.carry: s = carry(old, s)
         sets = load_sets(js) | {name: s}  # written after every set: a later set's crash loses nothing
         js.write_text(json.dumps({n: sets[n] for n in SETS if n in sets}, indent=1, default=str))
     sets = {n: s for n, s in load_sets(js).items()}

@@ -20,7 +20,7 @@ from .metrics import CIFAR10_NORM, Normalization
 __all__ = ['SOLVERS', 'get_solver', 'start_fn', 'tensor_hash', 'dictionary_hash', 'start_id', 'Method', 'log_iters',
            'run_dataset', 'time_run', 'summary', 'iters_to_reach', 'mean_curve', 'std_curve', 'time_to_quality',
            'speedup', 'not_worse', 'compare_starts', 'cache_key', 'cached', 'merge_runs', 'run_key', 'cached_run',
-           'run_summary', 'merge_summaries', 'summarized_run']
+           'run_summary', 'merge_summaries', 'summarized_run', 'summary_paths']
 
 # %% ../nbs/16_evaluate.ipynb #4c2a8e61
 SOLVERS = dict(lca=lca, accelerated=accelerated_lca, ista=ista, fista=fista, iht=iht)
@@ -363,4 +363,9 @@ def summarized_run(folder, # where the pieces' summaries go (a folder to commit)
     one = lambda i, xs, ls: cached(folder, run_key(xs, dictionary, ls, method, **kw),
                                    lambda: run_summary(cached_run(cache_dir, xs, dictionary, ls, method, piece=len(xs), **_offset(kwargs, i))))
     return merge_summaries([one(*p) for p in _pieces(x, lam, n)])
+
+def summary_paths(folder, x, dictionary:ConvDictionary, lam, method:Method|None=None, *, piece:int|None=None, **kwargs)->list:
+    "The files in which `summarized_run` with the same arguments keeps its pieces' summaries (to read a run whose start is gone, or to check one is complete)."
+    kw, n = _plan(x, piece, kwargs)
+    return [Path(folder) / f'{run_key(xs, dictionary, ls, method or Method(), **kw)}.pt' for _, xs, ls in _pieces(x, lam, n)]
 

@@ -5,17 +5,20 @@
 # %% ../nbs/11_cli.ipynb #4a6b4f8c
 from __future__ import annotations
 import argparse, json, sys, time
+from contextlib import contextmanager
 from pathlib import Path
 import torch
 
 # %% auto #0
 __all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'cmd_encode', 'cmd_train_predictor', 'cmd_calibrate_starter',
-           'cmd_calibrate_border', 'build_parser', 'run', 'main']
+           'cmd_calibrate_border', 'build_parser', 'tf32', 'run', 'main']
 
 # %% ../nbs/11_cli.ipynb #9ffbe8c3
 def _common(p):
     p.add_argument('--device', default=None, help="torch device, e.g. cpu or cuda (default: cuda when available, else cpu)")
     p.add_argument('--threads', type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    p.add_argument('--tf32', action='store_true', help="allow TensorFloat-32 in CUDA convolutions and matrix products "
+                   "(default: off, full float32 as on the CPU: hard-threshold LCA's fixed points are sensitive to it)")
     return p
 
 def _data_args(p, default='cifar10-train'):
@@ -324,11 +327,19 @@ def build_parser()->argparse.ArgumentParser:
     for c in COMMANDS: c(sub)
     return p
 
+@contextmanager
+def tf32(allow:bool): # whether CUDA convolutions and matrix products may use TensorFloat-32
+    "Set PyTorch's TF32 switches for the duration of a command, then restore the caller's."
+    old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = allow
+    try: yield
+    finally: torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
+
 def run(argv=None):
     "Parse `argv` and run the command; returns what the command returns (the demo: its summary dict)."
     a = build_parser().parse_args(argv)
     if getattr(a, 'threads', None): torch.set_num_threads(a.threads)
-    return a.func(a)
+    with tf32(getattr(a, 'tf32', False)): return a.func(a)
 
 def main(argv=None)->int:
     "Entry point of the `warp-lca` console script: exit status 0 once the command has finished."

@@ -9,8 +9,8 @@ from .dictionary import ConvDictionary
 
 # %% auto #0
 __all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'WARP_V3_COMMAND',
-           'WARP_V4_COMMAND', 'WARP_V5_COMMAND', 'WARP_V6_COMMAND', 'COMMANDS', 'WARP_MODELS', 'LATEST_WARP', 'asset',
-           'cifar10_dictionary', 'cifar10_warp']
+           'WARP_V4_COMMAND', 'WARP_V5_COMMAND', 'WARP_V6_COMMAND', 'WARP_V7_COMMAND', 'WARP_V8_COMMAND', 'COMMANDS',
+           'WARP_MODELS', 'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
 ASSETS = Path(__file__).resolve().parent / 'assets' if '__file__' in globals() else Path('../warp_lca/assets').resolve()
@@ -53,13 +53,29 @@ WARP_V5_COMMAND = ("warp-lca calibrate-starter --starter v4 --lams 0.15,0.5 --ga
 WARP_V6_COMMAND = ("warp-lca calibrate-border --starter v5 --lams 0.15,0.5 --bands 3,4,5 --gains 1.4,1.6,1.8 --per-lam --threads 1 "
                    "--out warp_lca/assets/cifar10_warp_v6.safetensors")  # v5, with a gain of its own along the image's edges
 
+_ENC_13K = ("warp-lca encode --device cuda --data cifar10-train --n-images 13312 --lams 0.1,0.15,0.2,0.3,0.5,0.85 --tau 100 "
+            "--momentum 0.95 --iters 100 --batch-size 1024 --shard-size 2048 --out runs/cifar10_enc_k100_13k && ")  # v4's targets, 30 % more images
+
+def _warp_13k(width, epochs, version):
+    "v4's recipe on the 13k encoding at `width`, for `epochs` (what one H200 ran in 9.5 minutes, the three widths side by side)."
+    return (_ENC_13K + f"warp-lca train-predictor --device cuda --encodings runs/cifar10_enc_k100_13k --out runs/warp{width}_13k "
+            f"--model warp --width {width} --loss mse --epochs {epochs} --patience 3 --warm-start-iters 20 --num-workers 2 && "
+            f"warp-lca calibrate-starter --starter runs/warp{width}_13k/predictor.safetensors --lams 0.15,0.5 --gains 1,1.3,1.6,1.9 "
+            f"--per-lam --threads 1 --out warp_lca/assets/cifar10_warp_{version}.safetensors")
+
+WARP_V7_COMMAND = _warp_13k(32, 18, 'v7')  # WARP-CNN width 32, its states × a gain per λ
+WARP_V8_COMMAND = _warp_13k(64, 17, 'v8')  # WARP-CNN width 64, its states × a gain per λ
+
 COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp_v0.safetensors': WARP_V0_COMMAND,
             'cifar10_warp_v1.safetensors': WARP_V1_COMMAND, 'cifar10_warp_v2.safetensors': WARP_V2_COMMAND,
             'cifar10_warp_v3.safetensors': WARP_V3_COMMAND, 'cifar10_warp_v4.safetensors': WARP_V4_COMMAND,
-            'cifar10_warp_v5.safetensors': WARP_V5_COMMAND, 'cifar10_warp_v6.safetensors': WARP_V6_COMMAND}
+            'cifar10_warp_v5.safetensors': WARP_V5_COMMAND, 'cifar10_warp_v6.safetensors': WARP_V6_COMMAND,
+            'cifar10_warp_v7.safetensors': WARP_V7_COMMAND,
+            'cifar10_warp_v8.safetensors': WARP_V8_COMMAND}
 WARP_MODELS = {'v0': 'cifar10_warp_v0.safetensors', 'v1': 'cifar10_warp_v1.safetensors', 'v2': 'cifar10_warp_v2.safetensors',
                'v3': 'cifar10_warp_v3.safetensors', 'v4': 'cifar10_warp_v4.safetensors', 'v5': 'cifar10_warp_v5.safetensors',
-               'v6': 'cifar10_warp_v6.safetensors'}  # version -> shipped file
+               'v6': 'cifar10_warp_v6.safetensors', 'v7': 'cifar10_warp_v7.safetensors',
+               'v8': 'cifar10_warp_v8.safetensors'}  # version -> shipped file
 LATEST_WARP = 'v4'
 
 def asset(name:str)->Path:

@@ -267,9 +267,11 @@ def cache_key(**kw)->str:
     "A short hash of the keyword arguments (JSON-serialisable values)."
     return hashlib.sha256(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+def _cache_path(folder, key:str)->Path: return Path(folder) / f'{key}.pt'
+
 def cached(folder, key:str, fn:Callable):
     "Return `torch.load(folder/key.pt)` if present, else compute `fn()`, save it atomically and return it."
-    p = Path(folder) / f'{key}.pt'
+    p = _cache_path(folder, key)
     if p.exists(): return torch.load(p, weights_only=False)
     out = fn(); p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_suffix('.tmp'); torch.save(out, tmp); tmp.replace(p)
@@ -359,13 +361,15 @@ def summarized_run(folder, # where the pieces' summaries go (a folder to commit)
     "`run_summary(run_dataset(...))`, kept in `folder` piece by piece: an interrupted benchmark resumes from the summaries on any machine."
     if kwargs.get('keep'): raise ValueError(f"keep={kwargs['keep']!r}: a summary keeps no tensors; use `cached_run`")
     method = method or Method()
+    one = lambda i, xs, ls, key: cached(folder, key, lambda: run_summary(cached_run(cache_dir, xs, dictionary, ls, method, piece=len(xs), **_offset(kwargs, i))))
+    return merge_summaries([one(*p) for p in _keyed_pieces(x, dictionary, lam, method, piece, kwargs)])
+
+def _keyed_pieces(x, dictionary, lam, method:Method, piece, kwargs):
+    "`summarized_run`'s pieces: (first index, images, λ, the key of its summary)."
     kw, n = _plan(x, piece, kwargs)
-    one = lambda i, xs, ls: cached(folder, run_key(xs, dictionary, ls, method, **kw),
-                                   lambda: run_summary(cached_run(cache_dir, xs, dictionary, ls, method, piece=len(xs), **_offset(kwargs, i))))
-    return merge_summaries([one(*p) for p in _pieces(x, lam, n)])
+    for i, xs, ls in _pieces(x, lam, n): yield i, xs, ls, run_key(xs, dictionary, ls, method, **kw)
 
 def summary_paths(folder, x, dictionary:ConvDictionary, lam, method:Method|None=None, *, piece:int|None=None, **kwargs)->list:
     "The files in which `summarized_run` with the same arguments keeps its pieces' summaries (to read a run whose start is gone, or to check one is complete)."
-    kw, n = _plan(x, piece, kwargs)
-    return [Path(folder) / f'{run_key(xs, dictionary, ls, method or Method(), **kw)}.pt' for _, xs, ls in _pieces(x, lam, n)]
+    return [_cache_path(folder, key) for *_, key in _keyed_pieces(x, dictionary, lam, method or Method(), piece, kwargs)]
 

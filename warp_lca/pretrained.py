@@ -9,8 +9,8 @@ from .dictionary import ConvDictionary
 
 # %% auto #0
 __all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'WARP_V3_COMMAND',
-           'WARP_V4_COMMAND', 'WARP_V5_COMMAND', 'WARP_V6_COMMAND', 'WARP_V7_COMMAND', 'WARP_V8_COMMAND', 'COMMANDS',
-           'WARP_MODELS', 'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
+           'WARP_V4_COMMAND', 'WARP_V5_COMMAND', 'WARP_V6_COMMAND', 'WARP_V7_COMMAND', 'WARP_V8_COMMAND', 'WARP_MODELS',
+           'COMMANDS', 'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
 ASSETS = Path(__file__).resolve().parent / 'assets' if '__file__' in globals() else Path('../warp_lca/assets').resolve()
@@ -66,16 +66,10 @@ def _warp_13k(width, epochs, version):
 WARP_V7_COMMAND = _warp_13k(32, 18, 'v7')  # WARP-CNN width 32, its states × a gain per λ
 WARP_V8_COMMAND = _warp_13k(64, 17, 'v8')  # WARP-CNN width 64, its states × a gain per λ
 
-COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND, 'cifar10_warp_v0.safetensors': WARP_V0_COMMAND,
-            'cifar10_warp_v1.safetensors': WARP_V1_COMMAND, 'cifar10_warp_v2.safetensors': WARP_V2_COMMAND,
-            'cifar10_warp_v3.safetensors': WARP_V3_COMMAND, 'cifar10_warp_v4.safetensors': WARP_V4_COMMAND,
-            'cifar10_warp_v5.safetensors': WARP_V5_COMMAND, 'cifar10_warp_v6.safetensors': WARP_V6_COMMAND,
-            'cifar10_warp_v7.safetensors': WARP_V7_COMMAND,
-            'cifar10_warp_v8.safetensors': WARP_V8_COMMAND}
-WARP_MODELS = {'v0': 'cifar10_warp_v0.safetensors', 'v1': 'cifar10_warp_v1.safetensors', 'v2': 'cifar10_warp_v2.safetensors',
-               'v3': 'cifar10_warp_v3.safetensors', 'v4': 'cifar10_warp_v4.safetensors', 'v5': 'cifar10_warp_v5.safetensors',
-               'v6': 'cifar10_warp_v6.safetensors', 'v7': 'cifar10_warp_v7.safetensors',
-               'v8': 'cifar10_warp_v8.safetensors'}  # version -> shipped file
+_WARP_COMMANDS = {'v0': WARP_V0_COMMAND, 'v1': WARP_V1_COMMAND, 'v2': WARP_V2_COMMAND, 'v3': WARP_V3_COMMAND, 'v4': WARP_V4_COMMAND,
+                  'v5': WARP_V5_COMMAND, 'v6': WARP_V6_COMMAND, 'v7': WARP_V7_COMMAND, 'v8': WARP_V8_COMMAND}
+WARP_MODELS = {v: f'cifar10_warp_{v}.safetensors' for v in _WARP_COMMANDS}  # version -> shipped file
+COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND} | {WARP_MODELS[v]: c for v, c in _WARP_COMMANDS.items()}  # file -> the command that re-creates it
 LATEST_WARP = 'v4'
 
 def asset(name:str)->Path:

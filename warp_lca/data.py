@@ -13,8 +13,8 @@ from torch.utils.data import Dataset, TensorDataset
 from .metrics import Normalization, CIFAR10_NORM
 
 # %% auto #0
-__all__ = ['PHOTOS', 'CIFAR_NPZ', 'TINY_NPZ', 'photos', 'photo_tiles', 'shared_data', 'load_npz', 'cifar10', 'image_folder',
-           'NormalizedImages', 'load_images']
+__all__ = ['PHOTOS', 'HELDOUT_PHOTOS', 'CIFAR_NPZ', 'TINY_NPZ', 'photos', 'photo_tiles', 'heldout_photos', 'shared_data',
+           'load_npz', 'cifar10', 'image_folder', 'NormalizedImages', 'load_images']
 
 # %% ../nbs/04_data.ipynb #77e720ef
 PHOTOS = ('astronaut', 'chelsea', 'coffee', 'rocket', 'motorcycle')
@@ -54,6 +54,26 @@ def photo_tiles(size:int=32, # tile side
         t = im[:, :H, :W].unfold(1, size, size).unfold(2, size, size)  # (3, nh, nw, size, size)
         tiles.append(t.permute(1, 2, 0, 3, 4).reshape(-1, 3, size, size))
     return torch.cat(tiles)
+
+# %% ../nbs/04_data.ipynb #a1c0e5d2
+def _centre_crop(t, size):
+    "The centre `size`×`size` of a (C, H, W) image."
+    i, j = (t.shape[1] - size) // 2, (t.shape[2] - size) // 2
+    return t[:, i:i + size, j:j + size]
+
+HELDOUT_PHOTOS = ('camera', 'coins', 'moon', 'clock', 'brick', 'grass', 'gravel', 'immunohistochemistry')
+
+def heldout_photos(size:int=256, # side of the centre crop
+                   names=HELDOUT_PHOTOS # which of `HELDOUT_PHOTOS`
+                  )->torch.Tensor:
+    "scikit-image's bundled photographs other than `PHOTOS`, centre-cropped to `size`×`size`: (N, 3, size, size) in [0, 1]."
+    import skimage.data
+    bad = [n for n in names if n not in HELDOUT_PHOTOS]
+    if bad: raise ValueError(f"names must be among {HELDOUT_PHOTOS}, got {bad}")
+    ims = [np.asarray(getattr(skimage.data, n)()) for n in names]
+    if min(min(im.shape[:2]) for im in ims) < size: raise ValueError(f"size must be at most {min(min(im.shape[:2]) for im in ims)} (the smallest photograph's side), got {size}")
+    ims = [np.repeat(im[..., None], 3, -1) if im.ndim == 2 else im[..., :3] for im in ims]  # grey → three equal channels
+    return torch.stack([_centre_crop(torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1).float() / 255, size) for im in ims])
 
 # %% ../nbs/04_data.ipynb #08facdda
 def shared_data(*parts)->Path|None:
@@ -126,11 +146,12 @@ def load_images(name:str='photos', # dataset name or path
                ):
     "Images (N, 3, H, W) in [0, 1] of a named dataset or a path."
     if name == 'photos': imgs = photo_tiles()
+    elif name == 'photos-heldout': imgs = heldout_photos()
     elif name in ('cifar10-train', 'cifar10-test', 'tinyimagenet'):
         p = shared_data(*(TINY_NPZ if name == 'tinyimagenet' else CIFAR_NPZ[name.split('-')[1]]))
         if p is None: raise FileNotFoundError(f"dataset {name!r} not found in the shared data folder (set WARP_LCA_DATA)")
         return load_npz(p, n, start)[0]
     elif str(name).endswith('.npz'): return load_npz(name, n, start)[0]
     elif Path(name).is_dir(): imgs = image_folder(name)[0]
-    else: raise ValueError(f"dataset must be 'photos', 'cifar10-train', 'cifar10-test', 'tinyimagenet', an .npz or a folder, got {name!r}")
+    else: raise ValueError(f"dataset must be 'photos', 'photos-heldout', 'cifar10-train', 'cifar10-test', 'tinyimagenet', an .npz or a folder, got {name!r}")
     return imgs[start:None if n is None else start + n]

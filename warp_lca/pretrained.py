@@ -9,8 +9,8 @@ from .dictionary import ConvDictionary
 
 # %% auto #0
 __all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'WARP_V3_COMMAND',
-           'WARP_V4_COMMAND', 'WARP_V5_COMMAND', 'WARP_V6_COMMAND', 'WARP_V7_COMMAND', 'WARP_V8_COMMAND', 'WARP_MODELS',
-           'COMMANDS', 'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
+           'WARP_V4_COMMAND', 'WARP_V5_COMMAND', 'WARP_V6_COMMAND', 'WARP_V7_COMMAND', 'WARP_V8_COMMAND',
+           'WARP_V9_COMMAND', 'WARP_MODELS', 'COMMANDS', 'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
 ASSETS = Path(__file__).resolve().parent / 'assets' if '__file__' in globals() else Path('../warp_lca/assets').resolve()
@@ -66,8 +66,13 @@ def _warp_13k(width, epochs, version):
 WARP_V7_COMMAND = _warp_13k(32, 18, 'v7')  # WARP-CNN width 32, its states × a gain per λ
 WARP_V8_COMMAND = _warp_13k(64, 17, 'v8')  # WARP-CNN width 64, its states × a gain per λ
 
+WARP_V9_COMMAND = ("warp-lca calibrate-starter --starter v8 --data photos-heldout --start 0 --n-images 8 --lams 0.15 "
+                   "--gains 1,1.3,1.6,1.9 --gain-mode all,subthreshold --batch-size 8 --threads 1 "
+                   "--out warp_lca/assets/cifar10_warp_v9.safetensors")  # v8's network, a gain picked on held-out photographs
+
 _WARP_COMMANDS = {'v0': WARP_V0_COMMAND, 'v1': WARP_V1_COMMAND, 'v2': WARP_V2_COMMAND, 'v3': WARP_V3_COMMAND, 'v4': WARP_V4_COMMAND,
-                  'v5': WARP_V5_COMMAND, 'v6': WARP_V6_COMMAND, 'v7': WARP_V7_COMMAND, 'v8': WARP_V8_COMMAND}
+                  'v5': WARP_V5_COMMAND, 'v6': WARP_V6_COMMAND, 'v7': WARP_V7_COMMAND, 'v8': WARP_V8_COMMAND,
+                  'v9': WARP_V9_COMMAND}
 WARP_MODELS = {v: f'cifar10_warp_{v}.safetensors' for v in _WARP_COMMANDS}  # version -> shipped file
 COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND} | {WARP_MODELS[v]: c for v, c in _WARP_COMMANDS.items()}  # file -> the command that re-creates it
 LATEST_WARP = 'v4'

@@ -19,10 +19,14 @@ __all__ = ['PHOTOS', 'HELDOUT_PHOTOS', 'CIFAR_NPZ', 'TINY_NPZ', 'photos', 'photo
 # %% ../nbs/04_data.ipynb #77e720ef
 PHOTOS = ('astronaut', 'chelsea', 'coffee', 'rocket', 'motorcycle')
 
+def _rgb(im)->torch.Tensor:
+    "A uint8 (H, W) or (H, W, C ≥ 3) array as float (3, H, W) in [0, 1]: grey repeated over three channels, alpha dropped."
+    im = np.repeat(im[..., None], 3, -1) if im.ndim == 2 else im[..., :3]
+    return torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1).float() / 255
+
 def _load_photo(name):
     import skimage.data
-    im = skimage.data.stereo_motorcycle()[0] if name == 'motorcycle' else getattr(skimage.data, name)()
-    return torch.from_numpy(np.ascontiguousarray(im[..., :3])).permute(2, 0, 1).float() / 255
+    return _rgb(skimage.data.stereo_motorcycle()[0] if name == 'motorcycle' else getattr(skimage.data, name)())
 
 # %% ../nbs/04_data.ipynb #77e720f2
 def _resize(im, scale):
@@ -70,10 +74,10 @@ def heldout_photos(size:int=256, # side of the centre crop
     import skimage.data
     bad = [n for n in names if n not in HELDOUT_PHOTOS]
     if bad: raise ValueError(f"names must be among {HELDOUT_PHOTOS}, got {bad}")
-    ims = [np.asarray(getattr(skimage.data, n)()) for n in names]
-    if min(min(im.shape[:2]) for im in ims) < size: raise ValueError(f"size must be at most {min(min(im.shape[:2]) for im in ims)} (the smallest photograph's side), got {size}")
-    ims = [np.repeat(im[..., None], 3, -1) if im.ndim == 2 else im[..., :3] for im in ims]  # grey → three equal channels
-    return torch.stack([_centre_crop(torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1).float() / 255, size) for im in ims])
+    ims = [_rgb(getattr(skimage.data, n)()) for n in names]  # grey → three equal channels
+    side = min(min(im.shape[-2:]) for im in ims)
+    if side < size: raise ValueError(f"size must be at most {side} (the smallest photograph's side), got {size}")
+    return torch.stack([_centre_crop(im, size) for im in ims])
 
 # %% ../nbs/04_data.ipynb #08facdda
 def shared_data(*parts)->Path|None:

@@ -53,7 +53,7 @@ def test_train_predictor_command_ff_refine(encoding, tmp_path):
         assert r.stopped == 'time_limit' and r.history == []
         r = run(args + ['--epochs', '1'])                                # resumes the epoch
     m = load_starter(r.path)
-    assert type(m).__name__ == 'FeedForwardStarter' and m.config()['width'] == 4 and r.history[0]['n_train'] == 12 - 8
+    assert type(m).__name__ == 'FeedForwardStarter' and m.config()['width'] == 4 and r.history[0]['n_train'] == 12
     assert (m.meta['loss'], m.meta['loss_kwargs']['iters'], m.meta['train']['lr']) == ('refine', 2, 1e-3)
     assert m.meta['solver'] == dict(nonneg=True, tau=read_manifest(encoding / 'enc')['tau'], momentum=0., threshold='hard')
     with pytest.raises(SystemExit, match='--depth does not apply to --model warp'): run(args[:7] + ['--depth', '3'])

@@ -148,9 +148,22 @@ def test_time_limit_mid_epoch(ds, dic, tmp_path):
     assert r.stopped == 'time_limit' and r.epochs_run == 0 and r.history == []
     p = torch.load(tmp_path / 'checkpoint.pt', weights_only=True)['progress']
     assert p['epoch'] == 0 and p['step'] == 1                                     # stopped after one batch
+    assert p['partial'][1] == 8 and p['partial'][0] > 0 and p['partial_seconds'] > 0   # its loss sum, items and seconds are kept
     r = train(ds, dic, tmp_path, epochs=1, batch_size=8)
     assert r.stopped == 'epochs' and r.epochs_run == 1
-    assert r.history[0]['n_train'] == 72 - 8                                     # the remaining batches only
+    h = r.history[0]
+    assert h['n_train'] == 72 and h['seconds'] > p['partial_seconds']           # the whole epoch, the stopped part included
+    assert torch.load(tmp_path / 'checkpoint.pt', weights_only=True)['progress']['partial'] == []
+
+
+def test_resumed_epoch_history_equals_uninterrupted(ds, dic, tmp_path):
+    "An epoch stopped after one batch and resumed records the same training loss as the same epoch run in one go (same seed, same batches)."
+    kw = dict(epochs=1, batch_size=8, dropout=0.)                                 # no dropout: the resumed run draws no other masks
+    whole = train(ds, dic, tmp_path / 'a', **kw).history[0]
+    train(ds, dic, tmp_path / 'b', max_minutes=1e-9, **kw)
+    split = train(ds, dic, tmp_path / 'b', **kw).history[0]
+    assert split['n_train'] == whole['n_train'] == 72
+    assert abs(split['train_loss'] - whole['train_loss']) <= 1e-6 * abs(whole['train_loss'])
 
 
 def test_early_stopping(ds, dic, tmp_path):

@@ -422,6 +422,8 @@ class Progress:
     best_epoch:int=0 # its epoch (0: none yet)
     bad_epochs:int=0 # epochs since then
     lambdas:list=field(default_factory=list) # the λ values seen in training
+    partial:list=field(default_factory=list) # an epoch stopped part-way: [sum of loss × items, items] over every process so far (empty: none)
+    partial_seconds:float=0. # and its seconds so far
 
 @dataclass
 class TrainResult:
@@ -517,7 +519,8 @@ def _restore(self:Trainer, ck:dict)->StateScaler:
     "Weights, optimiser state, progress and best weights from the checkpoint; its scaler."
     self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['optimizer'])
     self.progress, self.best_state = Progress(**ck['progress']), ck['best_state']
-    if self.progress.step and ck['world_size'] != self.world: self.progress.step = 0  # other shards: redo the partial epoch
+    if self.progress.step and ck['world_size'] != self.world:  # other shards: redo the partial epoch
+        self.progress.step, self.progress.partial, self.progress.partial_seconds = 0, [], 0.
     return StateScaler.from_tensors(ck['scaler'])
 
 def _stack_u(dataset, idx):
@@ -546,10 +549,10 @@ def loss_on(self:Trainer, x, lam, u, net=None)->tuple:
 
 @patch
 def out_of_time(self:Trainer)->bool:
-    "Whether the run has used up `max_minutes` (the same answer on every process)."
+    "Whether the run has used up `max_minutes` (the same answer on every process; one process asks no device, so nothing waits for it)."
     if self.cfg.max_minutes is None: return False
-    late = torch.tensor([float(time.monotonic() - self.t_start > 60 * self.cfg.max_minutes)], device=self.dev)
-    return float(_allreduce(late, self.world)) > 0
+    late = time.monotonic() - self.t_start > 60 * self.cfg.max_minutes
+    return late if self.world == 1 else float(_allreduce(torch.tensor([float(late)], device=self.dev), self.world)) > 0
 
 # %% ../nbs/08_train_predictor.ipynb #97a8192a
 @patch
@@ -574,9 +577,11 @@ def train_step(self:Trainer, x, lam, u)->torch.Tensor:
 # %% ../nbs/08_train_predictor.ipynb #a8b9203b
 @patch
 def train_epoch(self:Trainer)->dict|None:
-    "Train on the rest of the current epoch; its history entry so far, or None when the time limit stopped it first."
+    """Train on the rest of the current epoch; its history entry (the whole epoch's, a resumed part included), or None when
+    the time limit stopped it first (its sums so far kept in `progress.partial` for the checkpoint)."""
     e, p = self.progress.epoch + 1, self.progress
-    batches, sums = self.epoch_batches(e), torch.zeros(2, dtype=torch.float64, device=self.dev)
+    carried = p.partial if p.step and p.partial and self.rank == 0 else [0., 0.]  # the stopped part, counted once (rank 0)
+    batches, sums = self.epoch_batches(e), torch.tensor(carried, dtype=torch.float64, device=self.dev)
     bar = tqdm(self._loader(batches[p.step:]), desc=f'epoch {e}/{self.cfg.epochs}', initial=p.step, total=len(batches),
                disable=not self.cfg.progress or self.rank != 0, leave=False)
     self.net.train()
@@ -587,8 +592,8 @@ def train_epoch(self:Trainer)->dict|None:
         if p.step % 10 == 0: bar.set_postfix(loss=float(loss))
         if self.out_of_time(): break
     bar.close()
-    if p.step < len(batches): return None
-    _allreduce(sums, self.world)
+    _allreduce(sums, self.world)  # every process gets here after as many batches (`out_of_time` agrees)
+    if p.step < len(batches): p.partial = sums.tolist(); return None
     return dict(epoch=e, train_loss=float(sums[0] / sums[1].clamp_min(1)), n_train=int(sums[1]), world_size=self.world)
 
 # %% ../nbs/08_train_predictor.ipynb #d1e2536e
@@ -635,7 +640,7 @@ def end_epoch(self:Trainer, h:dict):
         p.best_val, p.best_epoch, p.bad_epochs = crit, h['epoch'], 0
         self.best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
     else: p.bad_epochs += 1
-    p.history, p.epoch, p.step = p.history + [h], h['epoch'], 0
+    p.history, p.epoch, p.step, p.partial, p.partial_seconds = p.history + [h], h['epoch'], 0, [], 0.
     self.epochs_run += 1
     if self.cfg.progress and self.rank == 0:
         tqdm.write(f"epoch {h['epoch']}: " + ", ".join(f"{k}={v:.4g}" for k, v in h.items() if isinstance(v, float)))
@@ -688,8 +693,10 @@ def fit(self:Trainer)->TrainResult:
     "Epochs until `epochs`, early stopping or the time limit, each followed by a checkpoint; then `finish`."
     while self.progress.epoch < self.cfg.epochs:
         if self.patience_out(): return self.finish('early_stopping')
-        t0, h = time.monotonic(), self.train_epoch()
-        if h is None: self.checkpoint(); return self.finish('time_limit')  # mid-epoch: the checkpoint keeps the position
+        t0 = time.monotonic() - (self.progress.partial_seconds if self.progress.step else 0.)  # a resumed epoch counts its first part
+        h = self.train_epoch()
+        if h is None:  # mid-epoch: the checkpoint keeps the position and the sums so far
+            self.progress.partial_seconds = time.monotonic() - t0; self.checkpoint(); return self.finish('time_limit')
         h = h | self.validate(); h['seconds'] = time.monotonic() - t0
         self.end_epoch(h); self.checkpoint()
         if self.progress.epoch < self.cfg.epochs and self.out_of_time(): return self.finish('time_limit')

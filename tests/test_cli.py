@@ -85,3 +85,25 @@ def test_python_m_runs_the_cli():
     import sys
     r = subprocess.run([sys.executable, '-m', 'warp_lca.cli', 'train-predictor', '--help'], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and '--refine-iters' in r.stdout
+
+
+def test_encode_from_a_starter_and_best_of(encoding, tmp_path):
+    "encode --starter (a trained starter file) and best-of: the merge keeps per image the lower of the two encodings' energies."
+    import contextlib, io, torch
+    from safetensors.torch import load_file
+    from warp_lca.cli import run
+    from warp_lca.encode import read_manifest, EncodedDataset
+    d = str(encoding / 'd.safetensors')
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        st = run(['train-predictor', '--encodings', str(encoding / 'enc'), '--dictionary', d, '--out', str(tmp_path / 'st'), '--model', 'ff',
+                  '--width', '4', '--epochs', '1', '--batch-size', '8', '--val-frac', '0.25']).path
+        enc = ['encode', '--data', 'photos', '--n-images', '16', '--lams', '0.2', '--iters', '30', '--dictionary', d]
+        run(enc + ['--out', str(tmp_path / 'zero')])
+        run(enc + ['--out', str(tmp_path / 'warm'), '--starter', str(st)])
+        share = run(['best-of', '--encodings', f"{tmp_path / 'zero'},{tmp_path / 'warm'}", '--out', str(tmp_path / 'best')])
+    assert read_manifest(tmp_path / 'zero')['starter'] is None and read_manifest(tmp_path / 'warm')['starter'] is not None
+    e = {k: load_file(str(tmp_path / k / 'shard_000000_lam0.safetensors'))['energy'] for k in ('zero', 'warm', 'best')}
+    assert not torch.equal(e['zero'], e['warm'])                      # the start made a difference
+    assert torch.equal(e['best'], torch.minimum(e['zero'], e['warm'])) and abs(sum(share) - 1) < 1e-6
+    assert len(EncodedDataset(tmp_path / 'best')) == 16
+    with pytest.raises(ValueError, match='starter and dictionary do not match'): run(enc + ['--out', str(tmp_path / 'x'), '--starter', 'v8'])

@@ -10,8 +10,9 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'cmd_encode', 'cmd_train_predictor', 'cmd_calibrate_starter',
-           'cmd_calibrate_border', 'build_parser', 'tf32', 'run', 'main']
+__all__ = ['COMMANDS', 'cmd_train_dictionary', 'load_dictionary', 'starter_path', 'cmd_encode', 'cmd_best_of',
+           'cmd_train_predictor', 'cmd_calibrate_starter', 'cmd_calibrate_border', 'build_parser', 'tf32', 'run',
+           'main']
 
 # %% ../nbs/11_cli.ipynb #9ffbe8c3
 def _common(p):
@@ -85,7 +86,18 @@ def _parser_encode(sub):
     p.add_argument('--shard-size', type=int, default=256, help="images per shard")
     p.add_argument('--batch-size', type=int, default=64, help="images per LCA batch")
     p.add_argument('--dtype', default='float16', choices=['float16', 'bfloat16', 'float32'], help="storage dtype of the states")
+    p.add_argument('--starter', default=None, help="start the solver from this starter's predicted states: a file (.safetensors) or a shipped "
+                   "version (v0, v1, ...); default: from zero, the paper")
     p.set_defaults(func=cmd_encode)
+
+def _parser_best_of(sub):
+    p = _common(sub.add_parser('best-of', help="merge encodings from different starts, keeping per image the states of the lowest final energy",
+                               description="Merge encodings of the same images, λ, dictionary and solver that differ in their start only "
+                               "(e.g. `encode` from zero and `encode --starter v8`): per image and λ, the states whose run ended at the lowest "
+                               "energy. Training a starter on them is expert iteration."))
+    p.add_argument('--encodings', required=True, type=lambda s: [v for v in s.split(',') if v], help="comma-separated encoding folders (two or more)")
+    p.add_argument('--out', required=True, help="the merged encoding folder (re-running skips what exists)")
+    p.set_defaults(func=cmd_best_of)
 
 # %% ../nbs/11_cli.ipynb #91f775d3
 def load_dictionary(name, device=None):
@@ -94,14 +106,29 @@ def load_dictionary(name, device=None):
     from warp_lca.pretrained import cifar10_dictionary
     return cifar10_dictionary(device) if name == 'cifar10' else ConvDictionary.load(name, device=device)
 
+def starter_path(name:str)->Path:
+    "A shipped WARP version ('v8') → its asset file; anything else → the path it names."
+    from warp_lca.pretrained import WARP_MODELS, asset
+    return asset(WARP_MODELS[name]) if name in WARP_MODELS else Path(name)
+
 def cmd_encode(a):
     "Run `encode_dataset` from parsed arguments."
     from warp_lca.data import load_images
     from warp_lca.encode import encode_dataset
-    imgs = load_images(a.data, a.n_images, a.start)
-    out = encode_dataset(imgs, load_dictionary(a.dictionary), a.lams, a.out, tau=a.tau, iters=a.iters, momentum=a.momentum, threshold=a.threshold,
-                         dataset=a.data, start=a.start, shard_size=a.shard_size, batch_size=a.batch_size, dtype=a.dtype, device=a.device)
-    print(f"encoded {len(imgs)} images × {len(a.lams)} λ into {out}")
+    from warp_lca.predictor import load_starter
+    imgs, D = load_images(a.data, a.n_images, a.start), load_dictionary(a.dictionary, a.device)
+    st = None if a.starter is None else load_starter(starter_path(a.starter), device=a.device).matches(D)
+    out = encode_dataset(imgs, D, a.lams, a.out, tau=a.tau, iters=a.iters, momentum=a.momentum, threshold=a.threshold, dataset=a.data, start=a.start,
+                         shard_size=a.shard_size, batch_size=a.batch_size, dtype=a.dtype, starter=st, device=a.device)
+    print(f"encoded {len(imgs)} images × {len(a.lams)} λ into {out}" + ('' if st is None else f" (from {a.starter})"))
+
+def cmd_best_of(a):
+    "Run `best_of` from parsed arguments; print where each image's states came from."
+    from warp_lca.encode import best_of, shard_summaries
+    out = best_of(a.encodings, a.out)
+    share = torch.tensor([s['share_from'] for s in shard_summaries(out)]).mean(0).tolist()
+    print(f"merged into {out}: " + ', '.join(f"{100 * v:.1f} % from {e}" for e, v in zip(a.encodings, share)))
+    return share
 
 # %% ../nbs/11_cli.ipynb #d94b43c4
 def _parser_demo(sub):
@@ -257,8 +284,7 @@ def _held_out(a):
     from warp_lca.data import load_images
     from warp_lca.metrics import CIFAR10_NORM, Normalization
     from warp_lca.predictor import load_starter
-    from warp_lca.pretrained import WARP_MODELS, asset
-    path = asset(WARP_MODELS[a.starter]) if a.starter in WARP_MODELS else Path(a.starter)
+    path = starter_path(a.starter)
     st, D = load_starter(path, device=a.device), load_dictionary(a.dictionary, a.device)
     st.matches(D)
     norm = Normalization(**st.meta['norm']) if 'norm' in st.meta else CIFAR10_NORM
@@ -318,7 +344,7 @@ def cmd_calibrate_border(a):
 
 
 # %% ../nbs/11_cli.ipynb #d0066661
-COMMANDS = [_parser_demo, _parser_train_dictionary, _parser_encode, _parser_train_predictor, _parser_calibrate, _parser_border]
+COMMANDS = [_parser_demo, _parser_train_dictionary, _parser_encode, _parser_best_of, _parser_train_predictor, _parser_calibrate, _parser_border]
 
 def build_parser()->argparse.ArgumentParser:
     "The `warp-lca` argument parser."

@@ -14,13 +14,13 @@ from tqdm.auto import tqdm
 from safetensors.torch import load_file, safe_open
 from .dictionary import ConvDictionary, atomic_save_file
 from .lca import lca, resolve_tau
-from .evaluate import run_dataset, Method, dictionary_hash
+from .evaluate import run_dataset, Method, dictionary_hash, start_id
 from .metrics import CIFAR10_NORM, Normalization, all_metrics
 from .thresholds import get_threshold
 from .data import load_images
 
 # %% auto #0
-__all__ = ['encode_dataset', 'read_manifest', 'shard_summaries', 'EncodedDataset', 'check_encoding_complete']
+__all__ = ['encode_dataset', 'read_manifest', 'shard_summaries', 'EncodedDataset', 'check_encoding_complete', 'best_of']
 
 # %% ../nbs/06_encode.ipynb #44627481
 def _shard_path(out, s, j): return Path(out) / f'shard_{s:06d}_lam{j}.safetensors'
@@ -45,21 +45,21 @@ def _dist_info():
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 
 # %% ../nbs/06_encode.ipynb #73012e3d
-def _encode_shard(imgs, idx, dictionary, lam, cfg, norm, batch_size):
-    "Code one shard at one λ (through `warp_lca.evaluate.run_dataset`); returns tensors and mean metrics."
-    m = Method('lca', settings=dict(tau=cfg['tau'], threshold=cfg['threshold'], nonneg=cfg['nonneg'], momentum=cfg.get('momentum', 0.)))
+def _encode_shard(imgs, idx, dictionary, lam, cfg, norm, batch_size, starter=None):
+    "Code one shard at one λ (through `warp_lca.evaluate.run_dataset`, from `starter`'s states or zero); returns tensors and mean metrics."
+    m = Method('lca', starter, dict(tau=cfg['tau'], threshold=cfg['threshold'], nonneg=cfg['nonneg'], momentum=cfg.get('momentum', 0.)))
     r = run_dataset(norm(imgs), dictionary, lam, m, iters=cfg['iters'], trace=None, batch_size=batch_size, norm=norm, keep=('u', 'a'), progress=False)
     sup = r['a'] != 0
     packed = torch.from_numpy(np.packbits(sup.numpy().reshape(len(sup), -1), axis=1))
     summary = {k: float(v.mean()) for k, v in r['final'].items()}
-    return dict(u=r['u'].to(getattr(torch, cfg['dtype'])), support=packed, index=torch.as_tensor(idx)), summary
+    return dict(u=r['u'].to(getattr(torch, cfg['dtype'])), support=packed, index=torch.as_tensor(idx), energy=r['final']['energy'].float()), summary
 
 # %% ../nbs/06_encode.ipynb #5a2c9e17
-def _config(images, dictionary, lams, tau, momentum, iters, threshold, nonneg, norm, dataset, start, shard_size, dtype)->dict:
-    "The manifest: everything that determines the encoding (a resumed run must match it)."
+def _config(images, dictionary, lams, tau, momentum, iters, threshold, nonneg, norm, dataset, start, shard_size, dtype, starter=None)->dict:
+    "The manifest: everything that determines the encoding (a resumed run must match it), the start by its `start_id` (None: zero)."
     return dict(dataset=dataset, start=start, n_images=len(images), image_size=list(images.shape[1:]), dictionary=dictionary_hash(dictionary),
                 n_atoms=dictionary.n_atoms, stride=dictionary.stride, lams=lams, tau=tau, momentum=momentum, iters=iters, threshold=threshold,
-                nonneg=nonneg, norm=dict(mean=list(norm.mean), std=list(norm.std)), shard_size=shard_size, dtype=dtype)
+                nonneg=nonneg, norm=dict(mean=list(norm.mean), std=list(norm.std)), shard_size=shard_size, dtype=dtype, starter=start_id(starter))
 
 # %% ../nbs/06_encode.ipynb #6e1d0c2a
 def _check_encode_args(lams, dtype)->list:
@@ -93,6 +93,7 @@ def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
                    shard_size:int=256, # images per shard
                    batch_size:int=64, # images per LCA batch
                    dtype:str='float16', # storage dtype of the states
+                   starter=None, # start the solver from this warm starter's predicted states (None: from zero, the paper)
                    device=None,
                    progress:bool=True
                   )->Path:
@@ -101,11 +102,12 @@ def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
     device = device or (f'cuda:{rank % torch.cuda.device_count()}' if torch.cuda.is_available() else 'cpu')
     D = dictionary.to(device)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    cfg = _config(images, D, lams, resolve_tau(tau, D, momentum), float(momentum), iters, threshold, nonneg, norm, dataset, start, shard_size, dtype)
+    if isinstance(starter, torch.nn.Module): starter = starter.to(device).eval()
+    cfg = _config(images, D, lams, resolve_tau(tau, D, momentum), float(momentum), iters, threshold, nonneg, norm, dataset, start, shard_size, dtype, starter)
     _shared_manifest(out, cfg, rank, world)
     for s, j in tqdm(_todo(out, len(images), shard_size, len(lams), rank, world), desc=f'encode (rank {rank})', disable=not progress):
         lo, hi = s * shard_size, min(len(images), (s + 1) * shard_size)
-        tensors, summary = _encode_shard(images[lo:hi], list(range(start + lo, start + hi)), D, lams[j], cfg, norm, batch_size)
+        tensors, summary = _encode_shard(images[lo:hi], list(range(start + lo, start + hi)), D, lams[j], cfg, norm, batch_size, starter)
         atomic_save_file(tensors, _shard_path(out, s, j), dict(lam=lams[j], summary=json.dumps(summary)))
     if world > 1: dist.barrier()
     return out
@@ -164,3 +166,37 @@ def check_encoding_complete(path)->int:
     missing = [w.name for w in want if not w.exists()]
     if missing: raise ValueError(f"{path}: {len(missing)} of {len(want)} shards still missing (e.g. {missing[0]}); wait for the encoding to finish")
     return len(want)
+
+# %% ../nbs/06_encode.ipynb #6ea485d5
+def _same_encoding(cfgs:list):
+    "Raise unless the manifests describe the same images, λ, dictionary and solver (the start may differ)."
+    keys = [k for k in cfgs[0] if k != 'starter']
+    bad = {k: [c.get(k) for c in cfgs] for k in keys if any(c.get(k) != cfgs[0][k] for c in cfgs[1:])}
+    if bad: raise ValueError(f"encodings must differ in their start only; they differ in {sorted(bad)}: {bad}")
+
+def _shard_pick(files:list)->tuple:
+    "The tensors of one shard of several encodings, keeping per image the states with the lowest final energy; which encoding each came from."
+    ts = [load_file(str(f)) for f in files]
+    if any('energy' not in t for t in ts): raise ValueError(f"{files[0].parent}: shards without per-image energy (written before `best_of` existed); re-encode")
+    src = torch.stack([t['energy'] for t in ts]).argmin(0)
+    out = {k: torch.stack([t[k] for t in ts])[src, torch.arange(len(src))] for k in ('u', 'support', 'energy')}
+    return out | dict(index=ts[0]['index']), src
+
+# %% ../nbs/06_encode.ipynb #5d0b08b6
+def best_of(paths:list, # encoding folders of the same images, λ, dictionary and solver, from different starts (complete)
+            out_dir # the merged encoding folder (written shard by shard, atomically; re-running skips what exists)
+           )->Path:
+    "One encoding that keeps, per image and λ, the states of the encoding whose solver ended at the lowest energy."
+    if len(paths) < 2: raise ValueError(f"paths must name at least two encodings, got {len(paths)}")
+    cfgs = [read_manifest(p) for p in paths]; _same_encoding(cfgs)
+    for p in paths: check_encoding_complete(p)
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    _write_manifest(out, cfgs[0] | dict(starter=dict(best_of=[c['starter'] for c in cfgs], sources=[str(p) for p in paths])))
+    c = cfgs[0]
+    for s in range(math.ceil(c['n_images'] / c['shard_size'])):
+        for j, lam in enumerate(c['lams']):
+            if _shard_path(out, s, j).exists(): continue
+            t, src = _shard_pick([_shard_path(p, s, j) for p in paths])
+            summary = dict(energy=float(t['energy'].mean()), share_from=[float((src == i).float().mean()) for i in range(len(paths))])
+            atomic_save_file(t, _shard_path(out, s, j), dict(lam=lam, summary=json.dumps(summary)))
+    return out

@@ -10,7 +10,8 @@ from .dictionary import ConvDictionary
 # %% auto #0
 __all__ = ['ASSETS', 'DICTIONARY_COMMAND', 'WARP_V0_COMMAND', 'WARP_V1_COMMAND', 'WARP_V2_COMMAND', 'WARP_V3_COMMAND',
            'WARP_V4_COMMAND', 'WARP_V5_COMMAND', 'WARP_V6_COMMAND', 'WARP_V7_COMMAND', 'WARP_V8_COMMAND',
-           'WARP_V9_COMMAND', 'WARP_MODELS', 'COMMANDS', 'LATEST_WARP', 'asset', 'cifar10_dictionary', 'cifar10_warp']
+           'WARP_V9_COMMAND', 'WARP_V10_COMMAND', 'WARP_MODELS', 'COMMANDS', 'LATEST_WARP', 'asset',
+           'cifar10_dictionary', 'cifar10_warp']
 
 # %% ../nbs/10_pretrained.ipynb #62906af4
 ASSETS = Path(__file__).resolve().parent / 'assets' if '__file__' in globals() else Path('../warp_lca/assets').resolve()
@@ -70,9 +71,18 @@ WARP_V9_COMMAND = ("warp-lca calibrate-starter --starter v8 --data photos-heldou
                    "--gains 1,1.3,1.6,1.9 --gain-mode all,subthreshold --batch-size 8 --threads 1 "
                    "--out warp_lca/assets/cifar10_warp_v9.safetensors")  # v8's network, a gain picked on held-out photographs
 
+_ENC_K1000 = ("warp-lca encode --data cifar10-train --n-images 5120 --lams 0.15 --tau 100 --momentum 0.95 --iters 1000 --shard-size 256 "
+              "--batch-size 256 --threads 1")  # the accelerated solver's states after 1000 iterations at λ 0.15
+WARP_V10_COMMAND = (f"{_ENC_K1000} --out runs/cifar10_enc_k1000 && {_ENC_K1000} --starter v8 --out runs/cifar10_enc_k1000_v8 && "
+                    "warp-lca best-of --encodings runs/cifar10_enc_k1000,runs/cifar10_enc_k1000_v8 --out runs/cifar10_enc_k1000_best && "
+                    "warp-lca train-predictor --encodings runs/cifar10_enc_k1000_best --init warp_lca/assets/cifar10_warp_v8.safetensors "
+                    "--out runs/warp64_best --loss mse --epochs 8 --patience 2 --val-frac 0.05 --warm-start-iters 20 --threads 2 && "
+                    "warp-lca calibrate-starter --starter runs/warp64_best/predictor.safetensors --lams 0.15 --gains 1,1.3,1.6,1.9 "
+                    "--gain-mode all,subthreshold --threads 1 --out warp_lca/assets/cifar10_warp_v10.safetensors")  # v8 fine-tuned on the better of two minima
+
 _WARP_COMMANDS = {'v0': WARP_V0_COMMAND, 'v1': WARP_V1_COMMAND, 'v2': WARP_V2_COMMAND, 'v3': WARP_V3_COMMAND, 'v4': WARP_V4_COMMAND,
                   'v5': WARP_V5_COMMAND, 'v6': WARP_V6_COMMAND, 'v7': WARP_V7_COMMAND, 'v8': WARP_V8_COMMAND,
-                  'v9': WARP_V9_COMMAND}
+                  'v9': WARP_V9_COMMAND, 'v10': WARP_V10_COMMAND}
 WARP_MODELS = {v: f'cifar10_warp_{v}.safetensors' for v in _WARP_COMMANDS}  # version -> shipped file
 COMMANDS = {'cifar10_dictionary.safetensors': DICTIONARY_COMMAND} | {WARP_MODELS[v]: c for v, c in _WARP_COMMANDS.items()}  # file -> the command that re-creates it
 LATEST_WARP = 'v4'

@@ -167,7 +167,7 @@ def check_encoding_complete(path)->int:
     if missing: raise ValueError(f"{path}: {len(missing)} of {len(want)} shards still missing (e.g. {missing[0]}); wait for the encoding to finish")
     return len(want)
 
-# %% ../nbs/06_encode.ipynb #6ea485d5
+# %% ../nbs/06_encode.ipynb #b9715731
 def _same_encoding(cfgs:list):
     "Raise unless the manifests describe the same images, λ, dictionary and solver (the start may differ)."
     keys = [k for k in cfgs[0] if k != 'starter']
@@ -182,7 +182,7 @@ def _shard_pick(files:list)->tuple:
     out = {k: torch.stack([t[k] for t in ts])[src, torch.arange(len(src))] for k in ('u', 'support', 'energy')}
     return out | dict(index=ts[0]['index']), src
 
-# %% ../nbs/06_encode.ipynb #5d0b08b6
+# %% ../nbs/06_encode.ipynb #870b6614
 def best_of(paths:list, # encoding folders of the same images, λ, dictionary and solver, from different starts (complete)
             out_dir # the merged encoding folder (written shard by shard, atomically; re-running skips what exists)
            )->Path:

@@ -107,3 +107,10 @@ def test_encode_from_a_starter_and_best_of(encoding, tmp_path):
     assert torch.equal(e['best'], torch.minimum(e['zero'], e['warm'])) and abs(sum(share) - 1) < 1e-6
     assert len(EncodedDataset(tmp_path / 'best')) == 16
     with pytest.raises(ValueError, match='starter and dictionary do not match'): run(enc + ['--out', str(tmp_path / 'x'), '--starter', 'v8'])
+    train = ['train-predictor', '--dictionary', d, '--model', 'ff', '--width', '4', '--epochs', '1', '--batch-size', '8', '--val-frac', '0.25']
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        r = run(train + ['--encodings', f"{encoding / 'enc'},{tmp_path / 'best'}", '--out', str(tmp_path / 'both')])   # two folders, one run
+        assert r.history[0]['n_train'] == 32 - 8 and r.lambdas == [0.2]
+        run(enc + ['--out', str(tmp_path / 'plain'), '--momentum', '0'])
+        with pytest.raises(SystemExit, match='different solvers'):
+            run(train + ['--encodings', f"{tmp_path / 'zero'},{tmp_path / 'plain'}", '--out', str(tmp_path / 'mixed')])

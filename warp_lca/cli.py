@@ -192,7 +192,8 @@ def _parser_train_predictor(sub):
     p = _common(sub.add_parser('train-predictor', help="train a warm starter (WARP-CNN, feed-forward or LISTA) on an encoding (paper §3, Tables 3-5)",
                                description="Train on `warp-lca encode` output; checkpoints every epoch; re-running resumes. "
                                            "Launch with `torchrun --nproc_per_node N -m warp_lca.cli train-predictor ...` for data parallelism."))
-    p.add_argument('--encodings', required=True, help="encoding folder written by `warp-lca encode`")
+    p.add_argument('--encodings', required=True, help="encoding folder written by `warp-lca encode` (or `best-of`), or several, comma-separated "
+                   "(e.g. one per λ): same dictionary and solver")
     p.add_argument('--lams', type=_lams, default=None, help="train on these λ of the encoding only (default: all)")
     p.add_argument('--out', required=True, help="output folder (checkpoint.pt, history.json, predictor.safetensors)")
     p.add_argument('--dictionary', default='cifar10', help="'cifar10' (shipped) or the dictionary .safetensors used for the encoding")
@@ -226,15 +227,28 @@ def _train_settings(a, solver:dict)->dict:
     return {k: v for k, v in kw.items() if v is not None} | dict(patience=a.patience or None, solver=solver)
 
 # %% ../nbs/11_cli.ipynb #c1b24d59
-def cmd_train_predictor(a):
-    "Run `train_predictor` (WARP-CNN) or `train_starter` (ff, lista) on an `EncodedDataset` from parsed arguments."
+def _encodings(a, D):
+    "The `EncodedDataset` of `--encodings` (several: concatenated) and the solver they share; a folder of another dictionary or solver is refused."
+    from torch.utils.data import ConcatDataset
     from warp_lca.encode import EncodedDataset, read_manifest
     from warp_lca.evaluate import dictionary_hash
+    paths = [p for p in a.encodings.split(',') if p]
+    if not paths: raise SystemExit("--encodings names no folder")
+    manifests = [read_manifest(p) for p in paths]
+    for p, m in zip(paths, manifests):
+        if m['dictionary'] != dictionary_hash(D): raise SystemExit(f"--dictionary does not match the one the encoding {p} was made with")
+    solvers = [_solver(a, m) for m in manifests]
+    if any(s != solvers[0] for s in solvers): raise SystemExit(f"--encodings were made by different solvers: {dict(zip(paths, solvers))}")
+    dss = [EncodedDataset(p, lams=a.lams) for p in paths]
+    return (dss[0] if len(dss) == 1 else ConcatDataset(dss)), solvers[0]
+
+def cmd_train_predictor(a):
+    "Run `train_predictor` (WARP-CNN) or `train_starter` (ff, lista) on `EncodedDataset`s from parsed arguments."
     from warp_lca.train_predictor import train_predictor
     from warp_lca.warm_starters import train_starter
-    D, manifest = load_dictionary(a.dictionary), read_manifest(a.encodings)
-    if manifest['dictionary'] != dictionary_hash(D): raise SystemExit(f"--dictionary does not match the one the encoding {a.encodings} was made with")
-    ds, starter, kw = EncodedDataset(a.encodings, lams=a.lams), _starter(a, D), _train_settings(a, _solver(a, manifest))
+    D = load_dictionary(a.dictionary)
+    (ds, solver), starter = _encodings(a, D), _starter(a, D)
+    kw = _train_settings(a, solver)
     if starter is None: r = train_predictor(ds, D, a.out, **kw, **({} if a.width is None else dict(width=a.width)))
     else: r = train_starter(starter, ds, D, a.out, **kw)
     print(f"starter: {r.path}  (stopped: {r.stopped}, best epoch {r.best_epoch}, {r.epochs_run} epochs run)")

@@ -90,12 +90,16 @@ def _parser_encode(sub):
                    "version (v0, v1, ...); default: from zero, the paper")
     p.set_defaults(func=cmd_encode)
 
+def _folders(s:str)->list:
+    "Comma-separated folders → a list (`--encodings`)."
+    return [v for v in s.split(',') if v]
+
 def _parser_best_of(sub):
     p = _common(sub.add_parser('best-of', help="merge encodings from different starts, keeping per image the states of the lowest final energy",
                                description="Merge encodings of the same images, λ, dictionary and solver that differ in their start only "
                                "(e.g. `encode` from zero and `encode --starter v8`): per image and λ, the states whose run ended at the lowest "
                                "energy. Training a starter on them is expert iteration."))
-    p.add_argument('--encodings', required=True, type=lambda s: [v for v in s.split(',') if v], help="comma-separated encoding folders (two or more)")
+    p.add_argument('--encodings', required=True, type=_folders, help="comma-separated encoding folders (two or more)")
     p.add_argument('--out', required=True, help="the merged encoding folder (re-running skips what exists)")
     p.set_defaults(func=cmd_best_of)
 
@@ -192,7 +196,7 @@ def _parser_train_predictor(sub):
     p = _common(sub.add_parser('train-predictor', help="train a warm starter (WARP-CNN, feed-forward or LISTA) on an encoding (paper §3, Tables 3-5)",
                                description="Train on `warp-lca encode` output; checkpoints every epoch; re-running resumes. "
                                            "Launch with `torchrun --nproc_per_node N -m warp_lca.cli train-predictor ...` for data parallelism."))
-    p.add_argument('--encodings', required=True, help="encoding folder written by `warp-lca encode` (or `best-of`), or several, comma-separated "
+    p.add_argument('--encodings', required=True, type=_folders, help="encoding folder written by `warp-lca encode` (or `best-of`), or several, comma-separated "
                    "(e.g. one per λ): same dictionary and solver")
     p.add_argument('--lams', type=_lams, default=None, help="train on these λ of the encoding only (default: all)")
     p.add_argument('--out', required=True, help="output folder (checkpoint.pt, history.json, predictor.safetensors)")
@@ -232,7 +236,7 @@ def _encodings(a, D):
     from torch.utils.data import ConcatDataset
     from warp_lca.encode import EncodedDataset, read_manifest
     from warp_lca.evaluate import dictionary_hash
-    paths = [p for p in a.encodings.split(',') if p]
+    paths = a.encodings
     if not paths: raise SystemExit("--encodings names no folder")
     manifests = [read_manifest(p) for p in paths]
     for p, m in zip(paths, manifests):

@@ -102,7 +102,7 @@ def encode_dataset(images:torch.Tensor, # images in [0, 1], (N, C, H, W)
     device = device or (f'cuda:{rank % torch.cuda.device_count()}' if torch.cuda.is_available() else 'cpu')
     D = dictionary.to(device)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    if isinstance(starter, torch.nn.Module): starter = starter.to(device).eval()
+    if isinstance(starter, torch.nn.Module): starter = starter.to(device)  # `predict_states` sets eval mode itself
     cfg = _config(images, D, lams, resolve_tau(tau, D, momentum), float(momentum), iters, threshold, nonneg, norm, dataset, start, shard_size, dtype, starter)
     _shared_manifest(out, cfg, rank, world)
     for s, j in tqdm(_todo(out, len(images), shard_size, len(lams), rank, world), desc=f'encode (rank {rank})', disable=not progress):

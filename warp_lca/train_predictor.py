@@ -580,7 +580,7 @@ def train_epoch(self:Trainer)->dict|None:
     """Train on the rest of the current epoch; its history entry (the whole epoch's, a resumed part included), or None when
     the time limit stopped it first (its sums so far kept in `progress.partial` for the checkpoint)."""
     e, p = self.progress.epoch + 1, self.progress
-    carried = p.partial if p.step and p.partial and self.rank == 0 else [0., 0.]  # the stopped part, counted once (rank 0)
+    carried = p.partial if p.partial and self.rank == 0 else [0., 0.]  # the stopped part (empty unless resumed mid-epoch), counted once (rank 0)
     batches, sums = self.epoch_batches(e), torch.tensor(carried, dtype=torch.float64, device=self.dev)
     bar = tqdm(self._loader(batches[p.step:]), desc=f'epoch {e}/{self.cfg.epochs}', initial=p.step, total=len(batches),
                disable=not self.cfg.progress or self.rank != 0, leave=False)
@@ -693,7 +693,7 @@ def fit(self:Trainer)->TrainResult:
     "Epochs until `epochs`, early stopping or the time limit, each followed by a checkpoint; then `finish`."
     while self.progress.epoch < self.cfg.epochs:
         if self.patience_out(): return self.finish('early_stopping')
-        t0 = time.monotonic() - (self.progress.partial_seconds if self.progress.step else 0.)  # a resumed epoch counts its first part
+        t0 = time.monotonic() - self.progress.partial_seconds  # a resumed epoch counts its first part (0 otherwise)
         h = self.train_epoch()
         if h is None:  # mid-epoch: the checkpoint keeps the position and the sums so far
             self.progress.partial_seconds = time.monotonic() - t0; self.checkpoint(); return self.finish('time_limit')
